@@ -1,0 +1,1 @@
+// Placeholder: the lead is writing graph.cc (helpers and ValidateGraph).

@@ -1,0 +1,27 @@
+// The `mcutune` CLI's local commands. Each takes the arguments after its own
+// name and returns the process exit status. Errors are printed as one line on
+// stderr starting with "error:" (see PrintError) and give a non-zero status.
+#ifndef MCUTUNE_SERVER_CLI_COMMANDS_H_
+#define MCUTUNE_SERVER_CLI_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace mcutune::cli {
+
+using Args = std::vector<std::string>;
+
+int RunInspect(const Args& args);  // mcutune inspect MODEL [--json|--csv]
+int RunRun(const Args& args);      // mcutune run MODEL --input in.bin --output out.bin
+int RunZoo(const Args& args);      // mcutune zoo list | build NAME -o out [--seed N]
+
+// Prints "error: <message>" on stderr; returns the exit status to use (1, or
+// 2 for usage errors).
+int PrintError(const absl::Status& status);
+int UsageError(const std::string& message);
+
+}  // namespace mcutune::cli
+
+#endif  // MCUTUNE_SERVER_CLI_COMMANDS_H_
