@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what mcutune needs on Debian 12, skipping what is already there.
+# Used by `make demo`, `make test` and `make bench`; safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  flatbuffers-compiler libflatbuffers-dev
+  libabsl-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
+  nodejs npm
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install_deps: not root and no sudo; install these by hand: ${APT_PACKAGES[*]}" >&2
+  fi
+fi
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install_deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The real TFLite runtime (WASM) used as the correctness oracle in tests.
+if [ ! -f tests/oracle/node_modules/@tensorflow/tfjs-tflite/package.json ] ||
+   [ tests/oracle/package-lock.json -nt tests/oracle/node_modules/.package-lock.json ]; then
+  echo "install_deps: npm ci (tests/oracle)"
+  (cd tests/oracle && npm ci --no-audit --no-fund --loglevel=error)
+fi
