@@ -16,6 +16,8 @@ using Args = std::vector<std::string>;
 int RunInspect(const Args& args);  // mcutune inspect MODEL [--json|--csv]
 int RunRun(const Args& args);      // mcutune run MODEL --input in.bin --output out.bin
 int RunZoo(const Args& args);      // mcutune zoo list | build NAME -o out [--seed N]
+int RunPlan(const Args& args);     // mcutune plan MODEL --board B --strategy S ...
+int RunSpace(const Args& args);    // mcutune space MODEL --board B [--json|--csv]
 
 // Prints "error: <message>" on stderr; returns the exit status to use (1, or
 // 2 for usage errors).

@@ -13,9 +13,14 @@ constexpr char kUsage[] =
     "local tools:\n"
     "  inspect MODEL [--json|--csv]      per-operator MACs, params and memory map\n"
     "  run MODEL --input IN --output OUT  reference int8 inference (raw bytes)\n"
-    "        [--requant single|double]\n"
+    "        [--input-seed N] [--requant single|double]\n"
     "  zoo list                          architectures in configs/models\n"
-    "  zoo build NAME -o OUT [--seed N]  synthesize an int8 .tflite\n";
+    "  zoo build NAME -o OUT [--seed N]  synthesize an int8 .tflite\n"
+    "  plan MODEL --board B --strategy S  plan one deployment candidate\n"
+    "        [--n-patch N --split S] [--json] [--memory-map csv]\n"
+    "        (S: layerwise|patch|stream1d|stream2d|hybrid|tinyops)\n"
+    "  space MODEL --board B             every candidate, Pareto front marked\n"
+    "        [--sram-budget BYTES] [--json|--csv]\n";
 
 }  // namespace
 
@@ -29,6 +34,8 @@ int main(int argc, char** argv) {
   if (command == "inspect") return mcutune::cli::RunInspect(args);
   if (command == "run") return mcutune::cli::RunRun(args);
   if (command == "zoo") return mcutune::cli::RunZoo(args);
+  if (command == "plan") return mcutune::cli::RunPlan(args);
+  if (command == "space") return mcutune::cli::RunSpace(args);
   std::fprintf(stderr, "error: unknown command '%s' (see mcutune --help)\n",
                command.c_str());
   return 2;

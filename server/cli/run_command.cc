@@ -1,10 +1,14 @@
-// `mcutune run MODEL --input IN [--input IN2 ...] --output OUT [--output ...]
-//  [--requant single|double]`: reference int8 inference on raw bytes.
+// `mcutune run MODEL (--input IN [--input IN2 ...] | --input-seed N)
+//  --output OUT [--output ...] [--requant single|double]`: reference int8
+// inference on raw bytes. --input-seed fills every input with the golden
+// generator of ../shared/golden/README.md (the same inputs the TFLite oracle
+// and the golden files use), input i with seed N + i.
 //
 // Inputs and outputs are raw int8 bytes in each tensor's own layout, one file
 // per graph input / output, in the model's order. Every problem (bad flags,
 // unreadable model, wrong input size) is one "error:" line on stderr and a
 // non-zero exit status.
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -15,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "graph/interpreter.h"
 #include "graph/tflite_reader.h"
+#include "graph/zoo/prng.h"
 #include "server/cli/commands.h"
 
 namespace mcutune::cli {
@@ -47,10 +52,20 @@ int RunRun(const Args& args) {
   std::string model;
   std::vector<std::string> inputs, outputs;
   graph::InterpreterOptions options;
+  int64_t input_seed = -1;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     const bool has_value = i + 1 < args.size();
-    if (a == "--input" || a == "--output" || a == "--requant") {
+    if (a == "--input-seed") {
+      if (!has_value) return UsageError("run: --input-seed needs a value");
+      const std::string& v = args[++i];
+      char* end = nullptr;
+      const unsigned long long seed = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || v[0] == '-' || seed > 0xffffffffull) {
+        return UsageError("run: --input-seed must be an integer in [0, 2^32)");
+      }
+      input_seed = static_cast<int64_t>(seed);
+    } else if (a == "--input" || a == "--output" || a == "--requant") {
       if (!has_value) return UsageError("run: " + a + " needs a value");
       const std::string& v = args[++i];
       if (a == "--input") {
@@ -74,12 +89,13 @@ int RunRun(const Args& args) {
     }
   }
   if (model.empty()) return UsageError("run: MODEL is required");
-  if (inputs.empty() || outputs.empty()) {
-    return UsageError("run: --input and --output are required");
+  if ((inputs.empty() == (input_seed < 0)) || outputs.empty()) {
+    return UsageError(
+        "run: one of --input or --input-seed, and --output, are required");
   }
   absl::StatusOr<graph::Graph> g = graph::ImportTfliteFile(model);
   if (!g.ok()) return PrintError(g.status());
-  if (inputs.size() != g->inputs.size()) {
+  if (input_seed < 0 && inputs.size() != g->inputs.size()) {
     return UsageError(absl::StrCat("run: the model has ", g->inputs.size(),
                                    " inputs, got ", inputs.size(), " --input"));
   }
@@ -89,6 +105,12 @@ int RunRun(const Args& args) {
                                    " --output"));
   }
   std::vector<std::vector<int8_t>> values;
+  for (size_t i = 0; input_seed >= 0 && i < g->inputs.size(); ++i) {
+    graph::zoo::LcgInput lcg(static_cast<uint32_t>(input_seed + i));
+    std::vector<int8_t> v(g->tensors[g->inputs[i]].bytes());
+    for (int8_t& x : v) x = lcg.Next();
+    values.push_back(std::move(v));
+  }
   for (size_t i = 0; i < inputs.size(); ++i) {
     absl::StatusOr<std::vector<int8_t>> v =
         ReadRaw(inputs[i], g->tensors[g->inputs[i]].bytes());

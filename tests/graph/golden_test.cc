@@ -37,7 +37,7 @@ std::vector<int8_t> GoldenInput(uint32_t seed, size_t n) {
 }
 
 TEST_CASE("reproduces the TFLite runtime's golden outputs byte for byte",
-          "[interpreter][golden]") {
+          "[interpreter][shared]") {
   const fs::path shared(MCUTUNE_SHARED_DIR);
   const fs::path golden = shared / "golden";
   if (!fs::is_directory(golden) || !fs::is_directory(shared / "models")) {

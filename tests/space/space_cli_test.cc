@@ -1,0 +1,153 @@
+// `mcutune plan` and `mcutune space` end to end: the CLI binary
+// (MCUTUNE_CLI) is spawned without a shell, output captured in temp files.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "nlohmann/json.hpp"
+
+extern char** environ;
+
+namespace mcutune::space {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+Run Cli(std::vector<std::string> args) {
+  std::string tmpl =
+      (fs::temp_directory_path() / "mcutune_space_cli_XXXXXX").string();
+  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+  const fs::path dir = tmpl;
+  const std::string out = (dir / "out").string(), err = (dir / "err").string();
+  args.insert(args.begin(), MCUTUNE_CLI);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  Run run;
+  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) ==
+      0) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  run.out = Slurp(out);
+  run.err = Slurp(err);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return run;
+}
+
+TEST_CASE("plan --json: mcunet-vww1 layer-wise on f746", "[space][cli]") {
+  const Run r = Cli({"plan", "mcunet-vww1", "--board", "f746", "--strategy",
+                     "layerwise", "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  for (const char* key :
+       {"strategy", "n_patch", "split_idx", "macs_total", "macs_patch_stage",
+        "peak_sram_bytes", "reference_arena_bytes", "flash_bytes",
+        "ext_ram_bytes", "ext_traffic_bytes", "fits", "memory"}) {
+    CHECK(j.contains(key));
+  }
+  CHECK(j["strategy"] == "layerwise");
+  CHECK(j["reference_arena_bytes"] == 89600);
+  CHECK(j["memory"]["arena_bytes"].get<int64_t>() <= 89600);
+  CHECK(j["fits"] == true);
+  CHECK(j["memory"]["peak_sram_bytes"] == j["peak_sram_bytes"]);
+}
+
+TEST_CASE("plan --memory-map csv has one row per live buffer", "[space][cli]") {
+  const Run r = Cli({"plan", "mcunet-vww0", "--board", "qemu-f746",
+                     "--strategy", "layerwise", "--memory-map", "csv"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.rfind("step,op,op_type,", 0) == 0);
+  CHECK(r.out.find(",CONV_2D,") != std::string::npos);
+}
+
+TEST_CASE("plan: unimplemented strategies and bad input answer clearly",
+          "[space][cli]") {
+  Run r = Cli({"plan", "mcunet-vww1", "--board", "f746", "--strategy", "patch",
+               "--n-patch", "2", "--split", "5", "--json"});
+  if (r.exit_code != 0) {  // until the patch planner is registered
+    CHECK(r.err.rfind("error: ", 0) == 0);
+    CHECK(r.err.find("not implemented") != std::string::npos);
+  }
+  r = Cli({"plan", "mcunet-vww1", "--board", "nope", "--strategy",
+           "layerwise"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("f746") != std::string::npos);
+  r = Cli({"plan", "mcunet-vww1", "--board", "f746", "--strategy", "bogus"});
+  CHECK(r.exit_code == 2);
+  r = Cli({"plan", "mcunet-vww1", "--board", "f746", "--strategy", "patch"});
+  CHECK(r.exit_code == 2);  // needs --n-patch and --split
+  r = Cli({"plan", "/nonexistent.tflite", "--board", "f746", "--strategy",
+           "layerwise"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.rfind("error: ", 0) == 0);
+  r = Cli({"plan", "--board", "f746"});
+  CHECK(r.exit_code == 2);
+  r = Cli({"plan", "mcunet-vww1", "--board", "f746", "--strategy",
+           "layerwise", "--boards", "/nonexistent"});
+  CHECK(r.exit_code == 1);
+}
+
+TEST_CASE("space: JSON, CSV and table", "[space][cli]") {
+  Run r = Cli({"space", "mcunet-vww1", "--board", "f746", "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  REQUIRE(j["candidates"].size() >= 1);
+  bool any_pareto = false;
+  for (const auto& c : j["candidates"]) {
+    CHECK(c.contains("peak_sram_bytes"));
+    CHECK(c.contains("fits"));
+    any_pareto = any_pareto || c["pareto"].get<bool>();
+  }
+  CHECK(any_pareto);
+  r = Cli({"space", "mcunet-vww1", "--board", "f746", "--csv"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.rfind("id,strategy,n_patch,split_idx,", 0) == 0);
+  r = Cli({"space", "mcunet-vww1", "--board", "f746"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("Pareto-optimal") != std::string::npos);
+  r = Cli({"space", "mcunet-vww1", "--board", "f746", "--sram-budget",
+           "50000", "--json"});
+  REQUIRE(r.exit_code == 0);
+  for (const auto& c : nlohmann::json::parse(r.out)["candidates"]) {
+    if (c["strategy"] == "layerwise") CHECK(c["fits"] == false);
+  }
+  r = Cli({"space", "mcunet-vww1", "--board", "f746", "--json", "--csv"});
+  CHECK(r.exit_code == 2);
+  r = Cli({"space", "mcunet-vww1", "--board", "f746", "--sram-budget", "x"});
+  CHECK(r.exit_code == 2);
+}
+
+}  // namespace
+}  // namespace mcutune::space

@@ -1,2 +1,0 @@
-// Placeholder so mcutune_space links before its first source lands.
-namespace mcutune::space {}
