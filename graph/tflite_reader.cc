@@ -267,7 +267,7 @@ absl::StatusOr<int> Importer::ReadBuffer(uint32_t index, const std::string& labe
   const fb::Buffer& b = *buffers->Get(index);
   std::vector<uint8_t> data;
   if (b.data() && b.data()->size() > 0) {
-    data.assign(b.data()->begin(), b.data()->end());
+    data.assign(b.data()->data(), b.data()->data() + b.data()->size());
   } else if (b.offset() > 1) {
     const uint64_t off = b.offset(), size = b.size();
     if (off > file_.size() || size > file_.size() - off) {
