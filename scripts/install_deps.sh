@@ -8,8 +8,11 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   flatbuffers-compiler libflatbuffers-dev
   libabsl-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
-  nodejs npm
 )
+# Node.js may come from elsewhere (e.g. a nodesource build that bundles npm):
+# only ask Debian for it when the commands are missing.
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
