@@ -2,10 +2,6 @@
 // without a shell, stdout and stderr captured in temporary files. A tiny
 // .tflite is built here with the flatbuffers API so the happy path runs
 // without ../shared; real models are checked when MCUTUNE_SHARED_DIR exists.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -19,59 +15,21 @@
 
 #include "graph/schema/tflite_subset_generated.h"
 #include "nlohmann/json.hpp"
-
-extern char** environ;
+#include "tests/testing/cli_runner.h"
 
 namespace {
 
 namespace fb = mcutune::tflite_fb;
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using CliResult = mcutune::testing::CliRun;
+using mcutune::testing::ReadFileText;
 
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+fs::path TempDir() { return mcutune::testing::MakeTempDir("inspect_cli"); }
 
-fs::path TempDir() {
-  std::string pattern = (fs::temp_directory_path() / "inspect_cli_XXXXXX");
-  REQUIRE(mkdtemp(pattern.data()) != nullptr);
-  return pattern;
-}
-
-CliResult RunCli(const std::vector<std::string>& args) {
-  const fs::path dir = TempDir();
-  const std::string out_path = dir / "stdout";
-  const std::string err_path = dir / "stderr";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<std::string> argv_storage = {MCUTUNE_CLI, "inspect"};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : argv_storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc =
-      posix_spawn(&pid, MCUTUNE_CLI, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(rc == 0);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  CliResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.out = ReadText(out_path);
-  result.err = ReadText(err_path);
-  fs::remove_all(dir);
-  return result;
+CliResult RunCli(std::vector<std::string> args) {
+  args.insert(args.begin(), "inspect");
+  return mcutune::testing::RunMcutune(args);
 }
 
 void CheckOneErrorLine(const CliResult& r) {

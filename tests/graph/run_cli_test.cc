@@ -1,9 +1,5 @@
 // `mcutune run` end to end: the CLI binary (MCUTUNE_CLI) is spawned without a
 // shell on a tiny model written here (WriteTflite), so it needs no ../shared.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -15,42 +11,18 @@
 
 #include "graph/graph.h"
 #include "graph/tflite_writer.h"
-
-extern char** environ;
+#include "tests/testing/cli_runner.h"
 
 namespace mcutune::graph {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code = -1;
-  std::string err;
-};
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using Result = mcutune::testing::CliRun;
 
 Result RunCli(const fs::path& dir, std::vector<std::string> args) {
-  const std::string err_path = dir / "stderr";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  args.insert(args.begin(), {MCUTUNE_CLI, "run"});
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc =
-      posix_spawn(&pid, MCUTUNE_CLI, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(rc == 0);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadFile(err_path)};
+  args.insert(args.begin(), "run");
+  return mcutune::testing::RunMcutune(args);
 }
 
 // FULLY_CONNECTED [5,1] x [1,1] = {1}: out = x * 0.5 (see interpreter_test).
@@ -100,11 +72,11 @@ TEST_CASE("mcutune run: raw bytes in and out, both requant modes",
 
   Result r = RunCli(dir, {model, "--input", in, "--output", out});
   CHECK(r.exit_code == 0);
-  CHECK(ReadFile(out) == std::string({0, 2, 0, -2, 2}));
+  CHECK(mcutune::testing::ReadFileText(out) == std::string({0, 2, 0, -2, 2}));
   r = RunCli(dir, {model, "--input", in, "--output", out, "--requant",
                    "double"});
   CHECK(r.exit_code == 0);
-  CHECK(ReadFile(out) == std::string({1, 2, 0, -1, 3}));
+  CHECK(mcutune::testing::ReadFileText(out) == std::string({1, 2, 0, -1, 3}));
 
   CheckOneErrorLine(RunCli(dir, {}));
   CheckOneErrorLine(RunCli(dir, {model, "--input", in}));

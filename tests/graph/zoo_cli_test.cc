@@ -1,9 +1,5 @@
 // `mcutune zoo list|build` end to end: the CLI binary (MCUTUNE_CLI) is
 // spawned without a shell; stdout and stderr go to temporary files.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -14,32 +10,19 @@
 
 #include "graph/tflite_reader.h"
 #include "nlohmann/json.hpp"
-
-extern char** environ;
+#include "tests/testing/cli_runner.h"
 
 namespace mcutune::graph {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
-  int exit_code = -1;
-  std::string out, err;
-};
+using Run = mcutune::testing::CliRun;
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
+// A temporary directory for outputs, and `mcutune` runs.
 class ZooCli {
  public:
-  ZooCli() {
-    std::string tmpl =
-        (fs::temp_directory_path() / "mcutune_zoo_cli_XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    dir_ = tmpl;
-  }
+  ZooCli() : dir_(mcutune::testing::MakeTempDir("mcutune_zoo_cli")) {}
   ~ZooCli() {
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -47,30 +30,8 @@ class ZooCli {
   std::string Path(const std::string& name) const {
     return (dir_ / name).string();
   }
-
-  Run operator()(std::vector<std::string> args) const {
-    args.insert(args.begin(), MCUTUNE_CLI);
-    const std::string out = Path("stdout"), err = Path("stderr");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid;
-    REQUIRE(posix_spawn(&pid, MCUTUNE_CLI, &actions, nullptr, argv.data(),
-                        environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    int status = 0;
-    REQUIRE(waitpid(pid, &status, 0) == pid);
-    Run r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = Slurp(out);
-    r.err = Slurp(err);
-    return r;
+  Run operator()(const std::vector<std::string>& args) const {
+    return mcutune::testing::RunMcutune(args);
   }
 
  private:
@@ -111,8 +72,8 @@ TEST_CASE("zoo build: a deterministic model that inspect reads", "[cli][zoo]") {
   REQUIRE(
       cli({"zoo", "build", "mcunet-in1", "-o", c, "--seed", "2"}).exit_code ==
       0);
-  CHECK(Slurp(a) == Slurp(b));
-  CHECK(Slurp(a) != Slurp(c));
+  CHECK(mcutune::testing::ReadFileText(a) == mcutune::testing::ReadFileText(b));
+  CHECK(mcutune::testing::ReadFileText(a) != mcutune::testing::ReadFileText(c));
   auto g = ImportTfliteFile(a);
   INFO(g.status().message());
   REQUIRE(g.ok());

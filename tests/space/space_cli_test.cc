@@ -1,9 +1,5 @@
 // `mcutune plan` and `mcutune space` end to end: the CLI binary
 // (MCUTUNE_CLI) is spawned without a shell, output captured in temp files.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -14,54 +10,17 @@
 #include <catch2/catch.hpp>
 
 #include "nlohmann/json.hpp"
-
-extern char** environ;
+#include "tests/testing/cli_runner.h"
 
 namespace mcutune::space {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
-  int exit_code = -1;
-  std::string out, err;
-};
+using Run = mcutune::testing::CliRun;
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-Run Cli(std::vector<std::string> args) {
-  std::string tmpl =
-      (fs::temp_directory_path() / "mcutune_space_cli_XXXXXX").string();
-  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-  const fs::path dir = tmpl;
-  const std::string out = (dir / "out").string(), err = (dir / "err").string();
-  args.insert(args.begin(), MCUTUNE_CLI);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  Run run;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) ==
-      0) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  run.out = Slurp(out);
-  run.err = Slurp(err);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  return run;
+Run Cli(const std::vector<std::string>& args) {
+  return mcutune::testing::RunMcutune(args);
 }
 
 TEST_CASE("plan --json: mcunet-vww1 layer-wise on f746", "[space][cli]") {
