@@ -8,6 +8,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   flatbuffers-compiler libflatbuffers-dev
   libabsl-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 )
 # Node.js may come from elsewhere (e.g. a nodesource build that bundles npm):
 # only ask Debian for it when the commands are missing.

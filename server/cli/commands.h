@@ -18,6 +18,7 @@ int RunRun(const Args& args);      // mcutune run MODEL --input in.bin --output 
 int RunZoo(const Args& args);      // mcutune zoo list | build NAME -o out [--seed N]
 int RunPlan(const Args& args);     // mcutune plan MODEL --board B --strategy S ...
 int RunSpace(const Args& args);    // mcutune space MODEL --board B [--json|--csv]
+int RunExec(const Args& args);     // mcutune exec DIR --board B [--runs N] [--timeout S]
 
 // Prints "error: <message>" on stderr; returns the exit status to use (1, or
 // 2 for usage errors).

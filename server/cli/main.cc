@@ -20,7 +20,9 @@ constexpr char kUsage[] =
     "        [--n-patch N --split S] [--json] [--memory-map csv]\n"
     "        (S: layerwise|patch|stream1d|stream2d|hybrid|tinyops)\n"
     "  space MODEL --board B             every candidate, Pareto front marked\n"
-    "        [--sram-budget BYTES] [--json|--csv]\n";
+    "        [--sram-budget BYTES] [--json|--csv]\n"
+    "  exec DIR --board B                run DIR/firmware.elf on a virtual board\n"
+    "        [--runs N] [--timeout S]    (QEMU) and print the measurement JSON\n";
 
 }  // namespace
 
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
   if (command == "zoo") return mcutune::cli::RunZoo(args);
   if (command == "plan") return mcutune::cli::RunPlan(args);
   if (command == "space") return mcutune::cli::RunSpace(args);
+  if (command == "exec") return mcutune::cli::RunExec(args);
   std::fprintf(stderr, "error: unknown command '%s' (see mcutune --help)\n",
                command.c_str());
   return 2;
