@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build demo test test-core bench format clean
+.PHONY: all deps build demo test test-core test-slow bench format clean
 
 all: build
 
@@ -19,9 +19,13 @@ build: deps $(BUILD)/build.ninja
 demo: build
 	@scripts/demo.sh $(BUILD)
 
-# The whole suite (core + golden + oracle). `make test-core` runs the quick set.
+# The whole suite but the exhaustive sweeps (label "slow": `make test-slow`).
+# `make test-core` runs the quick self-contained set.
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE slow
+
+test-slow: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L slow
 
 test-core: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L core

@@ -22,7 +22,9 @@ using testing::ZooGraph;
 void CheckAllLayerwisePlans(const std::string& name, const graph::Graph& g) {
   INFO(name);
   REQUIRE(!g.ops.empty());
-  absl::StatusOr<SpaceResult> space = Enumerate(g, TestBoard());
+  Constraints layerwise_only;  // the patch family needs n_patch >= 2
+  layerwise_only.max_n_patch = 1;
+  absl::StatusOr<SpaceResult> space = Enumerate(g, TestBoard(), layerwise_only);
   REQUIRE(space.ok());
   REQUIRE(space->failures.empty());
   REQUIRE(!space->plans.empty());

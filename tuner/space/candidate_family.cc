@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "tuner/space/execution_order.h"
 #include "tuner/space/layerwise_planner.h"
+#include "tuner/space/patch_planner.h"
 #include "tuner/space/tinyops_planner.h"
 
 namespace mcutune::space {
@@ -62,6 +63,7 @@ std::vector<std::unique_ptr<CandidateFamily>> AllCandidateFamilies() {
   std::vector<std::unique_ptr<CandidateFamily>> families;
   families.push_back(MakeLayerwiseFamily());
   // Patch / stream / hybrid and tinyops families register here.
+  families.push_back(MakePatchFamily());
   families.push_back(MakeTinyOpsFamily());
   return families;
 }

@@ -114,12 +114,12 @@ bool MakeStageOp(const Graph& g, const graph::Analysis& a, int op, int pad_op,
     s->stride_w = opt.stride_w;
     s->in_h = g.tensors[in].shape[1];
     s->in_w = g.tensors[in].shape[2];
-    s->pad_top = pad_top + graph::WindowPaddingBefore(conv_in.shape[1],
-                                                      s->kernel_h, s->stride_h,
-                                                      1, opt.padding);
-    s->pad_left = pad_left + graph::WindowPaddingBefore(
-                                 conv_in.shape[2], s->kernel_w, s->stride_w, 1,
-                                 opt.padding);
+    s->pad_top =
+        pad_top + graph::WindowPaddingBefore(conv_in.shape[1], s->kernel_h,
+                                             s->stride_h, 1, opt.padding);
+    s->pad_left =
+        pad_left + graph::WindowPaddingBefore(conv_in.shape[2], s->kernel_w,
+                                              s->stride_w, 1, opt.padding);
   }
   const int64_t pixels = int64_t{s->out_h} * s->out_w;
   s->macs_per_pixel = pixels > 0 ? a.ops[op].macs / pixels : 0;
@@ -201,10 +201,9 @@ void PropagateAxis(PatchGeometry* geo, bool x) {
       (x ? t.comp_x : t.comp_y)[p] = comp;
       if (comp.empty()) continue;
       done[ti] = std::max(done[ti], comp.hi);
-      const Span in = InputSpan(comp, x ? op.kernel_w : op.kernel_h,
-                                x ? op.stride_w : op.stride_h,
-                                x ? op.pad_left : op.pad_top,
-                                x ? op.in_w : op.in_h);
+      const Span in = InputSpan(
+          comp, x ? op.kernel_w : op.kernel_h, x ? op.stride_w : op.stride_h,
+          x ? op.pad_left : op.pad_top, x ? op.in_w : op.in_h);
       for (int input : op.inputs) {
         StageTensor& it = geo->tensors[geo->TensorIndex(input)];
         Span& slot = (x ? it.need_x : it.need_y)[p];
@@ -214,14 +213,22 @@ void PropagateAxis(PatchGeometry* geo, bool x) {
   }
 }
 
-// Largest overlap between what patch t needs and what patches < t computed.
-int MaxOverlap(const std::vector<Span>& need, const std::vector<Span>& comp) {
+// Largest span a stream buffer must carry from patch t to later patches:
+// of what is computed by the end of patch t, everything from the lowest
+// start any later patch needs up to the highest end it needs.
+int MaxRetained(const std::vector<Span>& need, const std::vector<Span>& comp) {
+  const int n = static_cast<int>(need.size());
   int best = 0, done = INT_MIN;
-  for (size_t t = 0; t < need.size(); ++t) {
-    if (done != INT_MIN && !need[t].empty()) {
-      best = std::max(best, std::min(done, need[t].hi) - need[t].lo);
-    }
+  for (int t = 0; t + 1 < n; ++t) {
     if (!comp[t].empty()) done = std::max(done, comp[t].hi);
+    if (done == INT_MIN) continue;
+    int lo = INT_MAX, hi = INT_MIN;
+    for (int u = t + 1; u < n; ++u) {
+      if (need[u].empty()) continue;
+      lo = std::min(lo, need[u].lo);
+      hi = std::max(hi, need[u].hi);
+    }
+    if (lo != INT_MAX) best = std::max(best, std::min(done, hi) - lo);
   }
   return best;
 }
@@ -248,8 +255,8 @@ PatchStageInfo AnalyzePatchStage(const Graph& g, const graph::Analysis& a) {
     int top = 0, left = 0;
     StageOp s;
     bool ok = false;
-    if (o.type == OpType::kPad && FusablePad(g, i, i + 1, consumers, &top,
-                                             &left)) {
+    if (o.type == OpType::kPad &&
+        FusablePad(g, i, i + 1, consumers, &top, &left)) {
       ok = MakeStageOp(g, a, i + 1, i, top, left, &s);
       if (ok) ++i;
     } else if (IsCounted(o.type)) {
@@ -266,15 +273,15 @@ PatchStageInfo AnalyzePatchStage(const Graph& g, const graph::Analysis& a) {
   info.out_h.assign(n, 0);
   info.out_w.assign(n, 0);
   for (int split = 1; split <= n; ++split) {
-    const int end = split < n ? info.ops[split].first_graph_op()
-                              : info.ops[n - 1].op + 1;
+    const int end =
+        split < n ? info.ops[split].first_graph_op() : info.ops[n - 1].op + 1;
     if (end >= n_ops) continue;
     int h = -1, w = -1;
     bool ok = true;
     for (int i = 0; i < split && ok; ++i) {
       const int t = info.ops[i].output;
-      bool out = std::find(g.outputs.begin(), g.outputs.end(), t) !=
-                 g.outputs.end();
+      bool out =
+          std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end();
       for (int c : consumers[t]) out = out || c >= end;
       if (!out) continue;
       if (h < 0) {
@@ -363,9 +370,11 @@ std::vector<StageMode> ModesOf(const Candidate& c) {
   }
 }
 
-absl::StatusOr<PatchGeometry> ComputePatchGeometry(
-    const Graph& g, const PatchStageInfo& info, int n_patch, int split_idx,
-    std::vector<StageMode> modes, bool uniform) {
+absl::StatusOr<PatchGeometry> ComputePatchGeometry(const Graph& g,
+                                                   const PatchStageInfo& info,
+                                                   int n_patch, int split_idx,
+                                                   std::vector<StageMode> modes,
+                                                   bool uniform) {
   if (!info.IsValidSplit(split_idx)) {
     return absl::InvalidArgumentError(
         absl::StrCat("split_idx ", split_idx, " is not a valid split (",
@@ -378,15 +387,13 @@ absl::StatusOr<PatchGeometry> ComputePatchGeometry(
   geo.out_h = info.out_h[split_idx - 1];
   geo.out_w = info.out_w[split_idx - 1];
   if (n_patch < 1 || n_patch > std::min(geo.out_h, geo.out_w)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("n_patch ", n_patch, " must be in [1, ",
-                     std::min(geo.out_h, geo.out_w), "] for split ",
-                     split_idx));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "n_patch ", n_patch, " must be in [1, ", std::min(geo.out_h, geo.out_w),
+        "] for split ", split_idx));
   }
   if (static_cast<int>(modes.size()) != split_idx) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("expected ", split_idx, " stage modes, got ",
-                     modes.size()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected ", split_idx, " stage modes, got ", modes.size()));
   }
   geo.ops.assign(info.ops.begin(), info.ops.begin() + split_idx);
   for (int i = 0; i < split_idx; ++i) {
@@ -451,10 +458,10 @@ absl::StatusOr<PatchGeometry> ComputePatchGeometry(
     const bool x_streams = t.mode != StageMode::kRecompute;
     const bool y_streams = t.mode == StageMode::kStream2D;
     if (x_streams) {
-      t.col_cols = MaxOverlap(t.need_x, t.comp_x);
+      t.col_cols = MaxRetained(t.need_x, t.comp_x);
       t.col_rows = t.col_cols > 0 ? MaxSize(t.need_y) : 0;
     }
-    if (y_streams) t.line_rows = MaxOverlap(t.need_y, t.comp_y);
+    if (y_streams) t.line_rows = MaxRetained(t.need_y, t.comp_y);
   }
 
   geo.grain = geo.out_h / n_patch;
@@ -463,9 +470,9 @@ absl::StatusOr<PatchGeometry> ComputePatchGeometry(
   geo.pad_l = geo.rf1 / 2;
   const int resolution = geo.tensors.front().height;
   geo.feat_stride = resolution / geo.out_h;
-  geo.pad_r = std::max(0, geo.grain_rf +
-                              geo.feat_stride * geo.grain * (n_patch - 1) -
-                              geo.pad_l - resolution);
+  geo.pad_r =
+      std::max(0, geo.grain_rf + geo.feat_stride * geo.grain * (n_patch - 1) -
+                      geo.pad_l - resolution);
   return geo;
 }
 

@@ -118,9 +118,9 @@ struct PatchGeometry {
   bool uniform = false;
   int out_h = 0, out_w = 0;
   std::vector<Span> tile_y, tile_x;
-  std::vector<StageOp> ops;       // the stage, execution order
-  std::vector<StageMode> modes;   // per stage op (the mode of its output)
-  std::vector<int> op_tensor;     // per stage op: index into tensors
+  std::vector<StageOp> ops;          // the stage, execution order
+  std::vector<StageMode> modes;      // per stage op (the mode of its output)
+  std::vector<int> op_tensor;        // per stage op: index into tensors
   std::vector<StageTensor> tensors;  // producers before consumers
   // Uniform output size of each stage op per patch row / column.
   std::vector<std::vector<int>> uniform_h, uniform_w;
@@ -147,9 +147,11 @@ struct PatchGeometry {
 // entries of ADD operators are replaced by the mode of the operator before
 // them). INVALID_ARGUMENT when split_idx is not a valid split, n_patch < 1 or
 // larger than the stage output, or modes has the wrong length.
-absl::StatusOr<PatchGeometry> ComputePatchGeometry(
-    const graph::Graph& graph, const PatchStageInfo& info, int n_patch,
-    int split_idx, std::vector<StageMode> modes, bool uniform);
+absl::StatusOr<PatchGeometry> ComputePatchGeometry(const graph::Graph& graph,
+                                                   const PatchStageInfo& info,
+                                                   int n_patch, int split_idx,
+                                                   std::vector<StageMode> modes,
+                                                   bool uniform);
 
 // The per-op modes of a strategy: patch -> recompute, stream1d / stream2d ->
 // that mode everywhere, hybrid -> candidate.stage_modes.

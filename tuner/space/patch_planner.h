@@ -75,8 +75,9 @@ std::vector<ReferenceRect> PatchReferenceRects(const graph::Graph& graph,
 std::vector<std::vector<StageMode>> HybridModeSets(const PatchStageInfo& info,
                                                    int split_idx);
 
-// Candidates: every valid split_idx x n_patch in [2, min(max_n_patch,
-// stage output size)] x {patch, stream1d, stream2d, hybrids}.
+// Candidates (patch_family.cc): every valid split_idx x n_patch in
+// [2, min(max_n_patch, stage output size)] x {patch, stream1d, stream2d,
+// HybridModeSets}. n_patch = 1 is the layer-wise family's job.
 std::unique_ptr<CandidateFamily> MakePatchFamily();
 
 }  // namespace mcutune::space

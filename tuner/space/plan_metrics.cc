@@ -1,6 +1,7 @@
 // Shared metric derivations: kernel scratch, code estimate, fit check.
 #include "tuner/space/plan_metrics.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -46,11 +47,20 @@ int64_t KernelScratchBytes(const graph::Graph& graph, int op, bool in_place,
     case OpType::kDepthwiseConv2D: {
       const std::vector<int32_t>& f = graph.tensors[o.inputs[1]].shape;
       if (in_place) {
-        // Channel-by-channel kernel: only the one-channel output temporary.
+        // Channel-by-channel kernel: one channel of the input window it
+        // reads (mcuk_depthwise_conv2d_inplace copies it before overwriting
+        // it): the rows `output_rows` output rows read, at most the whole
+        // input, times the input width. Larger than one output channel for
+        // strided layers.
+        const std::vector<int32_t>& in = graph.tensors[o.inputs[0]].shape;
         const std::vector<int32_t>& out = graph.tensors[o.outputs[0]].shape;
-        if (out.size() == 4) {
+        if (in.size() == 4 && out.size() == 4 && f.size() == 4) {
           const int rows = output_rows >= 0 ? output_rows : out[1];
-          scratch = int64_t{rows} * out[2];
+          const int64_t k_eff =
+              int64_t{f[1] - 1} * o.options.dilation_h + 1;
+          const int64_t in_rows = std::min<int64_t>(
+              in[1], (int64_t{rows} - 1) * o.options.stride_h + k_eff);
+          scratch = std::max<int64_t>(0, in_rows) * in[2];
         }
       } else if (f.size() == 4 && !(f[1] == 3 && f[2] == 3)) {
         scratch = int64_t{1} * f[1] * f[2] * f[3] * 2;
@@ -70,10 +80,12 @@ int64_t KernelScratchBytes(const graph::Graph& graph, int op, bool in_place,
 
 int64_t EstimateCodeBytes(const graph::Graph& graph, const Plan& plan) {
   std::set<std::string> kinds;
+  std::vector<bool> seen(graph.ops.size(), false);  // patch plans repeat ops
   int64_t calls = 0;
   for (const Step& s : plan.steps) {
     if (s.kind != StepKind::kKernel || s.op < 0) continue;
-    kinds.insert(KernelKind(graph, s.op));
+    if (!seen[s.op]) kinds.insert(KernelKind(graph, s.op));
+    seen[s.op] = true;
     ++calls;
   }
   return kCodeBaseBytes +

@@ -34,8 +34,10 @@ inline constexpr int64_t kCodePerCallBytes = 48;
 //   CONV_2D, filter not 1x1:     2 * kh * kw * cin * sizeof(int16)  (im2col of
 //                                two output pixels, widened to int16)
 //   CONV_2D 1x1:                 0
-//   DEPTHWISE_CONV_2D in place:  one output channel (rows x W_out bytes):
-//                                the channel-by-channel kernel's temporary
+//   DEPTHWISE_CONV_2D in place:  one channel of the input window the rows
+//                                read: min(H_in, (rows-1)*s + k_eff) x W_in
+//                                bytes (the channel-by-channel kernel copies
+//                                it before overwriting it)
 //   DEPTHWISE_CONV_2D 3x3:       0 (dedicated kernel)
 //   DEPTHWISE_CONV_2D other:     kh * kw * cin * sizeof(int16)
 //   AVERAGE_POOL_2D:             cin * sizeof(int32)

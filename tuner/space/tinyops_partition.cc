@@ -106,8 +106,8 @@ OpGeometry DescribeTinyOp(const Graph& g, int op, bool reshape_aliases) {
     case OpType::kAveragePool2D:
     case OpType::kMaxPool2D: {
       if (!nhwc_in) break;
-      const bool conv = o.type == OpType::kConv2D ||
-                        o.type == OpType::kDepthwiseConv2D;
+      const bool conv =
+          o.type == OpType::kConv2D || o.type == OpType::kDepthwiseConv2D;
       const int kh =
           conv ? g.tensors[o.inputs[1]].shape[1] : o.options.filter_h;
       const int dil = conv ? o.options.dilation_h : 1;
@@ -158,7 +158,8 @@ OpGeometry DescribeTinyOp(const Graph& g, int op, bool reshape_aliases) {
     case OpType::kMean: {
       if (!(in0 >= 0 && IsNhwc(g.tensors[in0]))) break;
       bool reduces_h = false;
-      for (int64_t a : ConstInts(g, o.inputs[1])) reduces_h |= (a == 1 || a == -3);
+      for (int64_t a : ConstInts(g, o.inputs[1]))
+        reduces_h |= (a == 1 || a == -3);
       geo.inputs = {RowsOf(g, in0)};
       if (reduces_h) {
         geo.mode = TinyMode::kReduce;
@@ -250,9 +251,9 @@ absl::StatusOr<OpPartition> PartitionTinyOp(const OpGeometry& g,
     return p;
   }
   if (MinTinyBufferBytes(g) > buffer_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "operator ", g.op, " needs a DMA buffer of ", MinTinyBufferBytes(g),
-        " B, have ", buffer_bytes, " B"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("operator ", g.op, " needs a DMA buffer of ",
+                     MinTinyBufferBytes(g), " B, have ", buffer_bytes, " B"));
   }
   int best = 1;
   for (int r = 2; r <= g.units; ++r) {

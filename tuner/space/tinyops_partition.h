@@ -78,9 +78,9 @@ struct OpGeometry {
 
 // One tiny operator of a partition.
 struct TinyOp {
-  RowSpan units;             // the units it covers
-  RowSpan out;               // output rows it completes (empty: partial sum)
-  std::vector<RowSpan> in;   // rows DMA'd per input (empty span: no copy)
+  RowSpan units;            // the units it covers
+  RowSpan out;              // output rows it completes (empty: partial sum)
+  std::vector<RowSpan> in;  // rows DMA'd per input (empty span: no copy)
 };
 
 struct OpPartition {

@@ -1,13 +1,13 @@
 // TinyOps planner.
-// - Layout: describe every operator, size bias/qparam buffers by the largest
-//   operator, B_max from the budget, partition everything against B_max,
-//   B = the largest block (or one-input scratch), leftover -> filter overlay.
+// - Layout: ChooseTinyOpsLayout (tinyops_layout.h) for the budget; the SRAM
+//   buffers are laid out in its order from offset 0.
 // - Constants: one kConstant buffer per distinct constant buffer (and one
 //   requantization buffer per convolution) in ext flash, or in ext RAM after
 //   the activations when there is no (big enough) external flash.
 // - Steps: per operator in the candidate's order, the constant copies, then
 //   block 0, then (prefetch j+1, kernel j) for every tiny op; per-operator
-//   filter/scratch buffers alias B0/B1 or the overlay.
+//   filter / scratch buffers alias B0 / B1 or the overlay, or sit in the
+//   scratch region.
 // - Activations: one ext RAM buffer per tensor, lifetime from its producer's
 //   first step to its last consumer's last step, placed by PlanArena;
 //   aliasing RESHAPEs share their input's storage.
@@ -21,6 +21,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -33,17 +34,17 @@ namespace {
 
 using graph::Graph;
 
-constexpr int64_t kAlign = 4;  // word alignment for DMA and int32 arrays
-int64_t AlignUp(int64_t x) { return (x + kAlign - 1) / kAlign * kAlign; }
-int64_t AlignDown(int64_t x) { return x / kAlign * kAlign; }
+int64_t AlignUp(int64_t x) {
+  return (x + kTinyOpsAlign - 1) / kTinyOpsAlign * kTinyOpsAlign;
+}
 
-// MACs of units [u0, u1) of `total` spread exactly over `units`.
+// MACs of units [u0, u1) when `total` is spread exactly over `units`.
 int64_t SplitMacs(int64_t total, int units, int u0, int u1) {
   const __int128 t = total;
   return static_cast<int64_t>(t * u1 / units - t * u0 / units);
 }
 
-Region RowsRegion(int y0, int y1, int width) {
+Region Rows(int y0, int y1, int width) {
   Region r;
   r.y0 = y0;
   r.y1 = y1;
@@ -51,9 +52,46 @@ Region RowsRegion(int y0, int y1, int width) {
   return r;
 }
 
-class Builder {
+int WidthOf(const graph::Tensor& t) {
+  return t.shape.size() == 4 ? t.shape[2] : 1;
+}
+
+// Builds one plan; each method is one phase of PlanTinyOps.
+class TinyOpsPlanBuilder {
  public:
-  explicit Builder(Plan* plan) : plan_(plan) {}
+  TinyOpsPlanBuilder(const PlanningContext& ctx, TinyOpsLayout layout,
+                     std::vector<int> order, Plan* plan)
+      : ctx_(ctx),
+        g_(*ctx.graph),
+        layout_(std::move(layout)),
+        order_(std::move(order)),
+        plan_(plan),
+        m_(plan->metrics) {}
+
+  void Build() {
+    PlaceSram();
+    PlaceConstantsIn();
+    for (int t : g_.inputs) Activation(t);
+    op_first_.resize(order_.size());
+    op_last_.resize(order_.size());
+    for (int pos = 0; pos < static_cast<int>(order_.size()); ++pos) {
+      EmitOperator(pos);
+    }
+    SetLifetimes();
+    PlaceExternal();
+  }
+
+  // Bytes of the distinct graph constant buffers placed externally.
+  int64_t external_weight_bytes() const {
+    int64_t bytes = 0;
+    for (const auto& [gb, id] : const_buffer_id_)
+      bytes += g_.buffers[gb].size();
+    return bytes;
+  }
+
+ private:
+  int steps() const { return static_cast<int>(plan_->steps.size()); }
+  Buffer& buffer(int id) { return plan_->buffers[id]; }
 
   int AddBuffer(std::string name, BufferKind kind, Memory memory, int tensor,
                 int64_t bytes, int64_t offset = 0, int alias_of = -1) {
@@ -66,10 +104,11 @@ class Builder {
     b.bytes = bytes;
     b.offset = offset;
     b.alias_of = alias_of;
-    b.first_step = static_cast<int>(plan_->steps.size());
+    b.first_step = b.last_step = steps();
     plan_->buffers.push_back(std::move(b));
     return plan_->buffers.back().id;
   }
+
   void AddStep(StepKind kind, int op, Region region, int64_t macs,
                std::vector<int> reads, std::vector<int> writes) {
     Step s;
@@ -79,365 +118,297 @@ class Builder {
     s.macs = macs;
     s.reads = std::move(reads);
     s.writes = std::move(writes);
-    if (kind == StepKind::kCopy) ++plan_->metrics.dma_transfers;
+    if (kind == StepKind::kCopy) ++m_.dma_transfers;
     plan_->steps.push_back(std::move(s));
   }
+
   void Copy(int op, Region region, int from, int to) {
     AddStep(StepKind::kCopy, op, region, 0, {from}, {to});
   }
-  int steps() const { return static_cast<int>(plan_->steps.size()); }
-  Buffer& buffer(int id) { return plan_->buffers[id]; }
 
- private:
-  Plan* plan_;
-};
-
-}  // namespace
-
-bool TinyOpsAvailable(const BoardSpec& board, const Constraints& constraints) {
-  return constraints.allow_external_memory && board.ext_ram() != nullptr;
-}
-
-int64_t MinTinyOpsBudget(const Graph& graph) {
-  int64_t bias = 0, q = 0, buf = 0;
-  for (int op = 0; op < static_cast<int>(graph.ops.size()); ++op) {
-    const OpGeometry geo = DescribeTinyOp(graph, op);
-    bias = std::max(bias, AlignUp(geo.bias_bytes));
-    q = std::max(q, AlignUp(geo.qparam_bytes));
-    buf = std::max(buf, AlignUp(MinTinyBufferBytes(geo)));
-  }
-  return bias + 2 * q + 4 * buf;
-}
-
-absl::StatusOr<TinyOpsLayout> ChooseTinyOpsLayout(const Graph& graph,
-                                                  int64_t budget_bytes) {
-  TinyOpsLayout layout;
-  layout.budget_bytes = budget_bytes;
-  std::vector<OpGeometry> geos;
-  for (int op = 0; op < static_cast<int>(graph.ops.size()); ++op) {
-    geos.push_back(DescribeTinyOp(graph, op));
-    layout.bias_buffer_bytes =
-        std::max(layout.bias_buffer_bytes, AlignUp(geos.back().bias_bytes));
-    layout.qparam_buffer_bytes =
-        std::max(layout.qparam_buffer_bytes, AlignUp(geos.back().qparam_bytes));
-  }
-  const int64_t min_budget = MinTinyOpsBudget(graph);
-  if (budget_bytes < min_budget) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "tinyops SRAM budget ", budget_bytes, " B is below the ", min_budget,
-        " B that one row of the largest operator needs in four DMA buffers "
-        "plus the bias and requantization buffers"));
-  }
-  const int64_t fixed =
-      layout.bias_buffer_bytes + 2 * layout.qparam_buffer_bytes;
-  const int64_t b_max = AlignDown((budget_bytes - fixed) / 4);
-  int64_t need = 0;
-  for (const OpGeometry& geo : geos) {
-    absl::StatusOr<OpPartition> part = PartitionTinyOp(geo, b_max);
-    if (!part.ok()) return absl::InternalError(part.status().message());
-    int64_t op_need = part->max_block_bytes;
-    if (geo.inputs.size() == 1) op_need = std::max(op_need, geo.scratch_bytes);
-    if (op_need > need) {
-      need = op_need;
-      layout.largest_op = geo.op;
-    }
-    layout.partitions.push_back(*std::move(part));
-  }
-  layout.dma_buffer_bytes = AlignUp(need);
-  int64_t useful = 0;  // the largest filter B0 cannot hold
-  for (const OpGeometry& geo : geos) {
-    if (geo.filter_bytes > layout.dma_buffer_bytes || geo.inputs.size() != 1) {
-      useful = std::max(useful, geo.filter_bytes);
-    }
-  }
-  const int64_t leftover =
-      budget_bytes - fixed - 4 * layout.dma_buffer_bytes;
-  layout.filter_overlay_bytes = std::min(AlignDown(leftover), AlignUp(useful));
-  return layout;
-}
-
-absl::StatusOr<Plan> PlanTinyOps(const PlanningContext& ctx,
-                                 const Candidate& candidate) {
-  if (candidate.strategy != Strategy::kTinyOps) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("tinyops planner got a '",
-                     StrategyName(candidate.strategy), "' candidate"));
-  }
-  const ExternalMemory* ext_ram = ctx.board.ext_ram();
-  if (ext_ram == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "board ", ctx.board.id, " has no external RAM for tinyops"));
-  }
-  const Graph& g = *ctx.graph;
-  const int n = static_cast<int>(g.ops.size());
-  if (n == 0) return absl::InvalidArgumentError("graph has no operators");
-  std::vector<int> order = candidate.order.ops;
-  if (order.empty()) {
-    order.resize(n);
-    std::iota(order.begin(), order.end(), 0);
-  }
-  if (!IsTopologicalOrder(g, order)) {
-    return absl::InvalidArgumentError(
-        "candidate execution order is not a topological order of the graph");
-  }
-  const int64_t budget = candidate.tinyops_sram_budget > 0
-                             ? candidate.tinyops_sram_budget
-                             : ctx.sram_limit();
-  absl::StatusOr<TinyOpsLayout> layout_or = ChooseTinyOpsLayout(g, budget);
-  if (!layout_or.ok()) return layout_or.status();
-  TinyOpsLayout& layout = *layout_or;
-
-  Plan plan;
-  plan.candidate = candidate;
-  plan.candidate.order.ops = order;
-  Metrics& m = plan.metrics;
-  Builder b(&plan);
-
-  // SRAM buffers, laid out from offset 0 (the overlay region).
-  const int64_t B = layout.dma_buffer_bytes;
-  int64_t at = 0;
-  auto sram = [&](std::string name, BufferKind kind, int64_t bytes) {
-    if (bytes == 0) return -1;
-    const int id = b.AddBuffer(std::move(name), kind, Memory::kSram, -1, bytes,
-                               at);
-    at += bytes;
-    return id;
-  };
-  const int dma[2][2] = {{sram("dma.a0", BufferKind::kDma, B),
-                          sram("dma.a1", BufferKind::kDma, B)},
-                         {sram("dma.b0", BufferKind::kDma, B),
-                          sram("dma.b1", BufferKind::kDma, B)}};
-  const int bias_buf =
-      sram("overlay.bias", BufferKind::kOverlay, layout.bias_buffer_bytes);
-  const int qmul_buf =
-      sram("overlay.qmul", BufferKind::kOverlay, layout.qparam_buffer_bytes);
-  const int qshift_buf =
-      sram("overlay.qshift", BufferKind::kOverlay, layout.qparam_buffer_bytes);
-  const int filter_buf = sram("overlay.filter", BufferKind::kOverlay,
-                              layout.filter_overlay_bytes);
-
-  // Constants: where they live and one buffer each.
-  std::set<int> const_buffers;
-  int64_t const_bytes = 0;
-  for (const graph::Operator& o : g.ops) {
-    for (int t : o.inputs) {
-      if (t >= 0 && g.tensors[t].is_constant() &&
-          const_buffers.insert(g.tensors[t].buffer).second) {
-        const_bytes += AlignUp(g.tensors[t].bytes());
+  // SRAM: [A0 A1 B0 B1 bias qmul qshift filter][scratch], from offset 0.
+  void PlaceSram() {
+    int64_t at = 0;
+    auto sram = [&](std::string name, BufferKind kind, int64_t bytes) {
+      if (bytes == 0) return -1;
+      const int id =
+          AddBuffer(std::move(name), kind, Memory::kSram, -1, bytes, at);
+      at += bytes;
+      return id;
+    };
+    const int64_t b = layout_.dma_buffer_bytes;
+    for (int pair = 0; pair < 2; ++pair) {
+      for (int k = 0; k < 2; ++k) {
+        dma_[pair][k] = sram(absl::StrCat("dma.", pair ? "b" : "a", k),
+                             BufferKind::kDma, b);
       }
     }
+    bias_ =
+        sram("overlay.bias", BufferKind::kOverlay, layout_.bias_buffer_bytes);
+    qmul_ =
+        sram("overlay.qmul", BufferKind::kOverlay, layout_.qparam_buffer_bytes);
+    qshift_ = sram("overlay.qshift", BufferKind::kOverlay,
+                   layout_.qparam_buffer_bytes);
+    filter_ = sram("overlay.filter", BufferKind::kOverlay,
+                   layout_.filter_overlay_bytes);
+    scratch_at_ = at;
+    plan_->memory.overlay_buffer_bytes = at;
+    plan_->memory.scratch_bytes = layout_.scratch_bytes;
   }
-  int64_t qparam_total = 0;
-  for (const OpPartition& p : layout.partitions) {
-    qparam_total += 2 * AlignUp(p.geometry.qparam_bytes);
+
+  // Constants go to external flash when it holds them, else to external RAM.
+  void PlaceConstantsIn() {
+    std::set<int> seen;
+    int64_t bytes = 0;
+    for (const graph::Operator& o : g_.ops) {
+      for (int t : o.inputs) {
+        if (t >= 0 && g_.tensors[t].is_constant() &&
+            seen.insert(g_.tensors[t].buffer).second) {
+          bytes += AlignUp(g_.tensors[t].bytes());
+        }
+      }
+    }
+    for (const OpPartition& p : layout_.partitions) {
+      bytes += AlignUp(2 * p.geometry.qparam_bytes);
+    }
+    const ExternalMemory* flash = ctx_.board.ext_flash();
+    in_flash_ =
+        flash && (bytes <= flash->bytes || bytes > ctx_.board.ext_ram()->bytes);
+    const_memory_ = in_flash_ ? Memory::kExtFlash : Memory::kExtRam;
   }
-  const ExternalMemory* ext_flash = ctx.board.ext_flash();
-  const bool in_flash =
-      ext_flash && (const_bytes + qparam_total <= ext_flash->bytes ||
-                    const_bytes + qparam_total > ext_ram->bytes);
-  const Memory const_mem = in_flash ? Memory::kExtFlash : Memory::kExtRam;
-  int64_t& const_reads = in_flash ? m.ext_flash_read_bytes : m.ext_ram_read_bytes;
-  std::map<int, int> const_buffer_id;  // graph buffer -> plan buffer
-  std::vector<int> const_ids;
-  auto const_of = [&](int tensor) {
-    const int gb = g.tensors[tensor].buffer;
-    auto it = const_buffer_id.find(gb);
-    if (it != const_buffer_id.end()) return it->second;
-    const int id = b.AddBuffer(g.tensors[tensor].name, BufferKind::kConstant,
-                               const_mem, tensor, g.tensors[tensor].bytes());
-    const_ids.push_back(id);
-    const_buffer_id[gb] = id;
+
+  int64_t& ConstReads() {
+    return in_flash_ ? m_.ext_flash_read_bytes : m_.ext_ram_read_bytes;
+  }
+
+  int Constant(int tensor) {
+    const int gb = g_.tensors[tensor].buffer;
+    auto it = const_buffer_id_.find(gb);
+    if (it != const_buffer_id_.end()) return it->second;
+    const int id = AddBuffer(g_.tensors[tensor].name, BufferKind::kConstant,
+                             const_memory_, tensor, g_.tensors[tensor].bytes());
+    const_ids_.push_back(id);
+    const_buffer_id_[gb] = id;
     return id;
-  };
+  }
 
-  // Activation buffers in external RAM (lifetimes filled in below).
-  const int nt = static_cast<int>(g.tensors.size());
-  std::vector<int> act(nt, -1);
-  std::vector<int> act_ids;
-  auto act_of = [&](int t) {
-    if (act[t] < 0) {
-      act[t] = b.AddBuffer(g.tensors[t].name, BufferKind::kActivation,
-                           Memory::kExtRam, t, g.tensors[t].bytes());
-      b.buffer(act[t]).first_step = -1;
-      act_ids.push_back(act[t]);
-    }
-    return act[t];
-  };
-  for (int t : g.inputs) act_of(t);
-  std::vector<int> op_first(n), op_last(n);
+  int Activation(int t) {
+    auto it = act_.find(t);
+    if (it != act_.end()) return it->second;
+    const int id = AddBuffer(g_.tensors[t].name, BufferKind::kActivation,
+                             Memory::kExtRam, t, g_.tensors[t].bytes());
+    act_ids_.push_back(id);
+    act_[t] = id;
+    return id;
+  }
 
-  for (int pos = 0; pos < n; ++pos) {
-    const int op = order[pos];
-    const graph::Operator& o = g.ops[op];
-    OpPartition& part = layout.partitions[op];
-    OpGeometry& geo = part.geometry;
-    if (geo.mode == TinyMode::kAlias && !RunsInPlace(g, order, pos, false)) {
-      geo.mode = TinyMode::kDirect;
-    }
-    op_first[pos] = b.steps();
-    const int out = act_of(o.outputs[0]);
-    if (geo.mode == TinyMode::kAlias) {
-      b.buffer(out).alias_of = act_of(o.inputs[0]);
-    }
-    std::vector<int> common;  // SRAM/ext buffers every kernel call reads
+  // Bias, requantization and filter copies; returns the buffers every
+  // kernel call of the operator reads, and the per-operator aliases.
+  std::vector<int> EmitOverlays(int op, const OpGeometry& geo, int n_tiny,
+                                std::vector<int>* op_buffers) {
+    std::vector<int> common;
     if (geo.bias_tensor >= 0) {
-      b.Copy(op, {}, const_of(geo.bias_tensor), bias_buf);
-      const_reads += geo.bias_bytes;
-      common.push_back(bias_buf);
+      Copy(op, {}, Constant(geo.bias_tensor), bias_);
+      ConstReads() += geo.bias_bytes;
+      common.push_back(bias_);
     }
     if (geo.qparam_bytes > 0) {
-      const int q = b.AddBuffer(absl::StrCat("op", op, ".qparams"),
-                                BufferKind::kConstant, const_mem, -1,
-                                2 * geo.qparam_bytes);
-      const_ids.push_back(q);
-      b.Copy(op, {}, q, qmul_buf);
-      b.Copy(op, {}, q, qshift_buf);
-      const_reads += 2 * geo.qparam_bytes;
-      common.insert(common.end(), {qmul_buf, qshift_buf});
+      const int q =
+          AddBuffer(absl::StrCat("op", op, ".qparams"), BufferKind::kConstant,
+                    const_memory_, -1, 2 * geo.qparam_bytes);
+      const_ids_.push_back(q);
+      Copy(op, {}, q, qmul_);
+      Copy(op, {}, q, qshift_);
+      ConstReads() += 2 * geo.qparam_bytes;
+      common.insert(common.end(), {qmul_, qshift_});
     }
-    const int n_tiny = static_cast<int>(part.tiny.size());
-    std::vector<int> op_aliases;
     if (geo.filter_tensor >= 0) {
-      const int src = const_of(geo.filter_tensor);
+      const int src = Constant(geo.filter_tensor);
       int home = -1;
-      if (geo.filter_bytes <= layout.filter_overlay_bytes) {
-        home = filter_buf;
-      } else if (geo.inputs.size() == 1 && geo.filter_bytes <= B) {
-        home = dma[1][0];
+      if (geo.filter_bytes <= layout_.filter_overlay_bytes) {
+        home = filter_;
+      } else if (geo.inputs.size() == 1 &&
+                 geo.filter_bytes <= layout_.dma_buffer_bytes) {
+        home = dma_[1][0];
       }
       if (home >= 0) {
-        const int f = b.AddBuffer(absl::StrCat("op", op, ".filter"),
-                                  BufferKind::kOverlay, Memory::kSram, -1,
-                                  geo.filter_bytes, b.buffer(home).offset,
-                                  home);
-        op_aliases.push_back(f);
-        b.Copy(op, {}, src, f);
-        const_reads += geo.filter_bytes;
+        const int f = AddBuffer(absl::StrCat("op", op, ".filter"),
+                                BufferKind::kOverlay, Memory::kSram, -1,
+                                geo.filter_bytes, buffer(home).offset, home);
+        op_buffers->push_back(f);
+        Copy(op, {}, src, f);
+        ConstReads() += geo.filter_bytes;
         common.push_back(f);
       } else {
-        const_reads += geo.filter_bytes * n_tiny;  // streamed on every call
+        ConstReads() += geo.filter_bytes * n_tiny;  // streamed by every call
         common.push_back(src);
       }
     }
-    const bool dma_mode = !geo.inputs.empty() &&
-                          geo.mode != TinyMode::kDirect &&
-                          geo.mode != TinyMode::kAlias;
-    if (dma_mode && geo.inputs.size() == 1 && geo.scratch_bytes > 0) {
-      const int s = b.AddBuffer(absl::StrCat("op", op, ".scratch"),
-                                BufferKind::kScratch, Memory::kSram, -1,
-                                geo.scratch_bytes, b.buffer(dma[1][1]).offset,
-                                dma[1][1]);
-      op_aliases.push_back(s);
+    return common;
+  }
+
+  void EmitOperator(int pos) {
+    const int op = order_[pos];
+    const graph::Operator& o = g_.ops[op];
+    OpPartition& part = layout_.partitions[op];
+    OpGeometry& geo = part.geometry;
+    if (geo.mode == TinyMode::kAlias && !RunsInPlace(g_, order_, pos, false)) {
+      geo.mode = TinyMode::kDirect;  // the input lives on: copy it
+    }
+    op_first_[pos] = steps();
+    const int out = Activation(o.outputs[0]);
+    if (geo.mode == TinyMode::kAlias) {
+      buffer(out).alias_of = Activation(o.inputs[0]);
+    }
+    const int n_tiny = static_cast<int>(part.tiny.size());
+    std::vector<int> op_buffers;
+    std::vector<int> common = EmitOverlays(op, geo, n_tiny, &op_buffers);
+    const bool streamed = geo.mode == TinyMode::kRows ||
+                          geo.mode == TinyMode::kReduce ||
+                          geo.mode == TinyMode::kWhole;
+    if (streamed && geo.inputs.size() == 1 && geo.scratch_bytes > 0) {
+      const bool spare = geo.scratch_bytes <= layout_.dma_buffer_bytes;
+      const int s =
+          AddBuffer(absl::StrCat("op", op, ".scratch"), BufferKind::kScratch,
+                    Memory::kSram, -1, geo.scratch_bytes,
+                    spare ? buffer(dma_[1][1]).offset : scratch_at_,
+                    spare ? dma_[1][1] : -1);
+      op_buffers.push_back(s);
       common.push_back(s);
     }
-    const int64_t macs = ctx.analysis.ops[op].macs;
-    m.macs_total += macs;
-    if (!dma_mode) {
+    const int64_t macs = ctx_.analysis.ops[op].macs;
+    m_.macs_total += macs;
+    if (streamed) {
+      EmitTinyOps(part, common, out, macs);
+    } else {
+      EmitInPlaceKernel(op, geo, common, out, macs);
+    }
+    op_last_[pos] = steps() - 1;
+    for (int id : op_buffers) buffer(id).last_step = op_last_[pos];
+  }
+
+  void CopyBlock(const OpPartition& part, int j) {
+    const OpGeometry& geo = part.geometry;
+    for (size_t i = 0; i < geo.inputs.size(); ++i) {
+      const RowSpan r = part.tiny[j].in[i];
+      if (r.size() == 0) continue;
+      const int t = geo.inputs[i].tensor;
+      Copy(geo.op, Rows(r.begin, r.end, WidthOf(g_.tensors[t])), Activation(t),
+           dma_[i][j % 2]);
+      m_.ext_ram_read_bytes += r.size() * geo.inputs[i].row_bytes;
+    }
+  }
+
+  // Ping-pong: block j+1 is copied before kernel j runs on block j.
+  void EmitTinyOps(const OpPartition& part, const std::vector<int>& common,
+                   int out, int64_t macs) {
+    const OpGeometry& geo = part.geometry;
+    const int n = static_cast<int>(part.tiny.size());
+    CopyBlock(part, 0);
+    for (int j = 0; j < n; ++j) {
+      if (j + 1 < n) CopyBlock(part, j + 1);
+      const TinyOp& t = part.tiny[j];
       std::vector<int> reads;
-      for (int t : o.inputs) {
-        if (t < 0 || g.tensors[t].is_constant()) continue;
-        const int id = act_of(t);
-        if (std::find(reads.begin(), reads.end(), id) != reads.end()) continue;
-        reads.push_back(id);
-        if (geo.mode == TinyMode::kDirect) m.ext_ram_read_bytes += g.tensors[t].bytes();
-      }
-      for (int t : o.inputs) {
-        if (t >= 0 && g.tensors[t].is_constant() && t != geo.bias_tensor &&
-            t != geo.filter_tensor) {
-          reads.push_back(const_of(t));  // shape operands, read in place
-        }
+      for (size_t i = 0; i < geo.inputs.size(); ++i) {
+        if (t.in[i].size() > 0) reads.push_back(dma_[i][j % 2]);
       }
       reads.insert(reads.end(), common.begin(), common.end());
-      if (geo.mode == TinyMode::kDirect) {
-        m.ext_ram_write_bytes += g.tensors[o.outputs[0]].bytes();
-        ++m.kernel_calls;
-      }
-      b.AddStep(StepKind::kKernel, op, RowsRegion(0, geo.out_rows, geo.out_width),
-                macs, std::move(reads), {out});
-    } else {
-      auto copy_block = [&](int j) {
-        for (size_t i = 0; i < geo.inputs.size(); ++i) {
-          const RowSpan r = part.tiny[j].in[i];
-          if (r.size() == 0) continue;
-          const graph::Tensor& in = g.tensors[geo.inputs[i].tensor];
-          const int width = in.shape.size() == 4 ? in.shape[2] : 1;
-          b.Copy(op, RowsRegion(r.begin, r.end, width),
-                 act_of(geo.inputs[i].tensor), dma[i][j % 2]);
-          m.ext_ram_read_bytes += r.size() * geo.inputs[i].row_bytes;
+      AddStep(StepKind::kKernel, geo.op,
+              Rows(t.out.begin, t.out.end, geo.out_width),
+              SplitMacs(macs, geo.units, t.units.begin, t.units.end),
+              std::move(reads), {out});
+      ++m_.kernel_calls;
+    }
+    m_.ext_ram_write_bytes += buffer(out).bytes;
+  }
+
+  // kDirect (the kernel works on external memory) and kAlias (no-op).
+  void EmitInPlaceKernel(int op, const OpGeometry& geo,
+                         const std::vector<int>& common, int out,
+                         int64_t macs) {
+    const bool direct = geo.mode == TinyMode::kDirect;
+    std::vector<int> reads;
+    for (int t : g_.ops[op].inputs) {
+      if (t < 0) continue;
+      if (g_.tensors[t].is_constant()) {
+        if (t != geo.bias_tensor && t != geo.filter_tensor) {
+          reads.push_back(Constant(t));  // shape operands, read in place
         }
-      };
-      copy_block(0);
-      for (int j = 0; j < n_tiny; ++j) {
-        if (j + 1 < n_tiny) copy_block(j + 1);
-        const TinyOp& t = part.tiny[j];
-        std::vector<int> reads;
-        for (size_t i = 0; i < geo.inputs.size(); ++i) {
-          if (t.in[i].size() > 0) reads.push_back(dma[i][j % 2]);
-        }
-        reads.insert(reads.end(), common.begin(), common.end());
-        b.AddStep(StepKind::kKernel, op,
-                  RowsRegion(t.out.begin, t.out.end, geo.out_width),
-                  SplitMacs(macs, geo.units, t.units.begin, t.units.end),
-                  std::move(reads), {out});
-        ++m.kernel_calls;
+        continue;
       }
-      m.ext_ram_write_bytes += g.tensors[o.outputs[0]].bytes();
+      const int id = Activation(t);
+      if (std::find(reads.begin(), reads.end(), id) != reads.end()) continue;
+      reads.push_back(id);
+      if (direct) m_.ext_ram_read_bytes += g_.tensors[t].bytes();
     }
-    op_last[pos] = b.steps() - 1;
-    for (int id : op_aliases) b.buffer(id).last_step = op_last[pos];
-  }
-
-  // Lifetimes: activations from producer to last consumer, the rest always.
-  const int last_step = b.steps() - 1;
-  for (Buffer& buf : plan.buffers) {
-    if (buf.kind == BufferKind::kActivation) continue;
-    if (buf.kind == BufferKind::kOverlay && buf.alias_of >= 0) continue;
-    if (buf.kind == BufferKind::kScratch) continue;
-    buf.first_step = 0;
-    buf.last_step = last_step;
-  }
-  for (int pos = 0; pos < n; ++pos) {
-    const graph::Operator& o = g.ops[order[pos]];
-    for (int t : o.outputs) {
-      b.buffer(act[t]).first_step = op_first[pos];
-      b.buffer(act[t]).last_step = op_last[pos];
+    reads.insert(reads.end(), common.begin(), common.end());
+    if (direct) {
+      m_.ext_ram_write_bytes += buffer(out).bytes;
+      ++m_.kernel_calls;
     }
-    for (int t : o.inputs) {
-      if (t < 0 || act[t] < 0) continue;
-      Buffer& buf = b.buffer(act[t]);
-      buf.last_step = std::max(buf.last_step, op_last[pos]);
+    AddStep(StepKind::kKernel, op, Rows(0, geo.out_rows, geo.out_width), macs,
+            std::move(reads), {out});
+  }
+
+  // Activations: producer .. last consumer (graph inputs from step 0, graph
+  // outputs to the end); SRAM buffers and constants: the whole schedule.
+  void SetLifetimes() {
+    const int last = steps() - 1;
+    for (Buffer& b : plan_->buffers) {
+      const bool per_op = b.kind == BufferKind::kScratch ||
+                          (b.kind == BufferKind::kOverlay && b.alias_of >= 0);
+      if (b.kind == BufferKind::kActivation || per_op) continue;
+      b.first_step = 0;
+      b.last_step = last;
+    }
+    for (int pos = 0; pos < static_cast<int>(order_.size()); ++pos) {
+      const graph::Operator& o = g_.ops[order_[pos]];
+      for (int t : o.outputs) {
+        buffer(act_[t]).first_step = op_first_[pos];
+        buffer(act_[t]).last_step = op_last_[pos];
+      }
+      for (int t : o.inputs) {
+        auto it = act_.find(t);
+        if (it == act_.end()) continue;
+        buffer(it->second).last_step =
+            std::max(buffer(it->second).last_step, op_last_[pos]);
+      }
+    }
+    for (int t : g_.inputs) buffer(act_[t]).first_step = 0;
+    for (int t : g_.outputs) {
+      if (act_.count(t)) buffer(act_[t]).last_step = last;
     }
   }
-  for (int t : g.inputs) b.buffer(act[t]).first_step = 0;
-  for (int t : g.outputs) {
-    if (act[t] >= 0) b.buffer(act[t]).last_step = last_step;
-  }
-  for (int id : act_ids) {
-    Buffer& buf = b.buffer(id);
-    buf.first_step = std::max(buf.first_step, 0);
-    buf.last_step = std::max(buf.last_step, buf.first_step);
+
+  void PlaceExternal() {
+    const ArenaResult arena = PlanArena(act_ids_, &plan_->buffers, 0);
+    int64_t at = in_flash_ ? 0 : AlignUp(arena.arena_bytes);
+    for (int id : const_ids_) {
+      buffer(id).offset = at;
+      at += AlignUp(buffer(id).bytes);
+    }
+    m_.ext_ram_bytes = in_flash_ ? arena.arena_bytes : at;
+    m_.ext_flash_bytes = in_flash_ ? at : 0;
+    plan_->memory.arena_heuristic = absl::StrCat("ext_ram:", arena.heuristic);
   }
 
-  // External placement.
-  const ArenaResult arena = PlanArena(act_ids, &plan.buffers, 0);
-  int64_t const_at = in_flash ? 0 : AlignUp(arena.arena_bytes);
-  for (int id : const_ids) {
-    b.buffer(id).offset = const_at;
-    const_at += AlignUp(b.buffer(id).bytes);
-  }
-  m.ext_ram_bytes = in_flash ? arena.arena_bytes : const_at;
-  m.ext_flash_bytes = in_flash ? const_at : 0;
-
-  MemoryBreakdown& mem = plan.memory;
-  mem.overlay_buffer_bytes = at;
-  mem.arena_heuristic = absl::StrCat("ext_ram:", arena.heuristic);
-  int64_t external_weights = 0;
-  for (int gb : const_buffers) external_weights += g.buffers[gb].size();
-  FinishPlan(ctx, &plan, external_weights);
-  return plan;
-}
-
-namespace {
+  const PlanningContext& ctx_;
+  const Graph& g_;
+  TinyOpsLayout layout_;
+  std::vector<int> order_;
+  Plan* plan_;
+  Metrics& m_;
+  int dma_[2][2] = {{-1, -1}, {-1, -1}};
+  int bias_ = -1, qmul_ = -1, qshift_ = -1, filter_ = -1;
+  int64_t scratch_at_ = 0;
+  bool in_flash_ = false;
+  Memory const_memory_ = Memory::kExtFlash;
+  std::map<int, int> const_buffer_id_;  // graph buffer -> plan buffer
+  std::vector<int> const_ids_;
+  std::map<int, int> act_;  // tensor -> plan buffer
+  std::vector<int> act_ids_;
+  std::vector<int> op_first_, op_last_;
+};
 
 class TinyOpsFamily : public CandidateFamily {
  public:
@@ -450,8 +421,8 @@ class TinyOpsFamily : public CandidateFamily {
     const int64_t usable = ctx.board.usable_sram_bytes();
     const int64_t limit = ctx.sram_limit();
     const int64_t min_budget = MinTinyOpsBudget(*ctx.graph);
-    std::set<int64_t, std::greater<int64_t>> budgets = {
-        limit, usable / 2, usable / 4, usable / 8};
+    std::set<int64_t, std::greater<int64_t>> budgets = {limit, usable / 2,
+                                                        usable / 4, usable / 8};
     if (ctx.constraints.sram_budget > 0) {
       budgets.insert(ctx.constraints.sram_budget);
     }
@@ -473,6 +444,48 @@ class TinyOpsFamily : public CandidateFamily {
 };
 
 }  // namespace
+
+bool TinyOpsAvailable(const BoardSpec& board, const Constraints& constraints) {
+  return constraints.allow_external_memory && board.ext_ram() != nullptr;
+}
+
+absl::StatusOr<Plan> PlanTinyOps(const PlanningContext& ctx,
+                                 const Candidate& candidate) {
+  if (candidate.strategy != Strategy::kTinyOps) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tinyops planner got a '",
+                     StrategyName(candidate.strategy), "' candidate"));
+  }
+  if (ctx.board.ext_ram() == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "board ", ctx.board.id, " has no external RAM for tinyops"));
+  }
+  const Graph& g = *ctx.graph;
+  const int n = static_cast<int>(g.ops.size());
+  if (n == 0) return absl::InvalidArgumentError("graph has no operators");
+  std::vector<int> order = candidate.order.ops;
+  if (order.empty()) {
+    order.resize(n);
+    std::iota(order.begin(), order.end(), 0);
+  }
+  if (!IsTopologicalOrder(g, order)) {
+    return absl::InvalidArgumentError(
+        "candidate execution order is not a topological order of the graph");
+  }
+  const int64_t budget = candidate.tinyops_sram_budget > 0
+                             ? candidate.tinyops_sram_budget
+                             : ctx.sram_limit();
+  absl::StatusOr<TinyOpsLayout> layout = ChooseTinyOpsLayout(g, budget);
+  if (!layout.ok()) return layout.status();
+
+  Plan plan;
+  plan.candidate = candidate;
+  plan.candidate.order.ops = order;
+  TinyOpsPlanBuilder builder(ctx, *std::move(layout), std::move(order), &plan);
+  builder.Build();
+  FinishPlan(ctx, &plan, builder.external_weight_bytes());
+  return plan;
+}
 
 std::unique_ptr<CandidateFamily> MakeTinyOpsFamily() {
   return std::make_unique<TinyOpsFamily>();
