@@ -19,6 +19,7 @@ int RunZoo(const Args& args);      // mcutune zoo list | build NAME -o out [--se
 int RunPlan(const Args& args);     // mcutune plan MODEL --board B --strategy S ...
 int RunSpace(const Args& args);    // mcutune space MODEL --board B [--json|--csv]
 int RunExec(const Args& args);     // mcutune exec DIR --board B [--runs N] [--timeout S]
+int RunCodegen(const Args& args);  // mcutune codegen MODEL --board B (--candidate ID | --strategy S) -o DIR
 
 // Prints "error: <message>" on stderr; returns the exit status to use (1, or
 // 2 for usage errors).

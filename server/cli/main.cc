@@ -21,6 +21,9 @@ constexpr char kUsage[] =
     "        (S: layerwise|patch|stream1d|stream2d|hybrid|tinyops)\n"
     "  space MODEL --board B             every candidate, Pareto front marked\n"
     "        [--sram-budget BYTES] [--json|--csv]\n"
+    "  codegen MODEL --board B -o DIR    emit C + build firmware for one candidate\n"
+    "        (--candidate ID | --strategy S [--n-patch N --split S])\n"
+    "        [--input IN] [--requant single|double] [--portable]\n"
     "  exec DIR --board B                run DIR/firmware.elf on a virtual board\n"
     "        [--runs N] [--timeout S]    (QEMU) and print the measurement JSON\n";
 
@@ -39,6 +42,7 @@ int main(int argc, char** argv) {
   if (command == "plan") return mcutune::cli::RunPlan(args);
   if (command == "space") return mcutune::cli::RunSpace(args);
   if (command == "exec") return mcutune::cli::RunExec(args);
+  if (command == "codegen") return mcutune::cli::RunCodegen(args);
   std::fprintf(stderr, "error: unknown command '%s' (see mcutune --help)\n",
                command.c_str());
   return 2;
