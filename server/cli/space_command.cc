@@ -4,6 +4,7 @@
 // each and prints them with the Pareto-optimal ones marked.
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -19,7 +20,7 @@ namespace {
 constexpr char kSpaceUsage[] =
     "usage: mcutune space MODEL --board BOARD [--sram-budget BYTES]\n"
     "         [--flash-budget BYTES] [--max-n-patch N] [--no-external]\n"
-    "         [--fits-only] [--boards DIR] [--json|--csv]\n"
+    "         [--fits-only] [--pareto-only] [--boards DIR] [--json|--csv]\n"
     "  Every deployment candidate with MACs, peak SRAM, flash, external\n"
     "  memory and fit; Pareto-optimal candidates are marked.\n";
 
@@ -32,6 +33,7 @@ int RunSpace(const Args& args) {
   space::Constraints constraints;
   Format format = Format::kTable;
   bool have_format = false;
+  bool pareto_only = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     const bool has_value = i + 1 < args.size();
@@ -47,6 +49,8 @@ int RunSpace(const Args& args) {
       have_format = true;
     } else if (a == "--no-external") {
       constraints.allow_external_memory = false;
+    } else if (a == "--pareto-only") {
+      pareto_only = true;
     } else if (a == "--fits-only") {
       constraints.keep_unfit = false;
     } else if (a == "--board" || a == "--boards") {
@@ -87,6 +91,15 @@ int RunSpace(const Args& args) {
   absl::StatusOr<space::SpaceResult> result =
       space::Enumerate(*g, *board, constraints);
   if (!result.ok()) return PrintError(result.status());
+  if (pareto_only) {
+    std::vector<space::Plan> front;
+    for (int i : result->pareto) front.push_back(std::move(result->plans[i]));
+    result->plans = std::move(front);
+    result->pareto.clear();
+    for (size_t i = 0; i < result->plans.size(); ++i) {
+      result->pareto.push_back(static_cast<int>(i));
+    }
+  }
 
   std::string text;
   switch (format) {
