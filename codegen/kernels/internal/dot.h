@@ -14,6 +14,8 @@
  * int8 model reaches), so the paths are bit-exact.
  *
  *   mcuk_dot_2x2(a0, a1, w0, w1, n, out)  out = {a0.w0, a1.w0, a0.w1, a1.w1}
+ *   mcuk_dot_2x2_adj(a0, w0, s, n, out)   mcuk_dot_2x2 with a1 = a0 + s,
+ *                                         w1 = w0 + s
  *   mcuk_dot_1x2(x, w0, w1, n, out)       out = {x.w0, x.w1}
  *   mcuk_dot_1x1(x, w, n)                 x.w
  *   mcuk_mac4(acc, x, w)                  acc[j] += x[j] * w[j], j < 4

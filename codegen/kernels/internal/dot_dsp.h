@@ -69,6 +69,59 @@ MCUK_INLINE void mcuk_dot_2x2(const int8_t* a0, const int8_t* a1,
   out[0] = s00, out[1] = s10, out[2] = s01, out[3] = s11;
 }
 
+/* Two columns of one 2x2 step (four elements): x0 / x1 against y0 / y1,
+ * each widened word used twice; ordered so that at most six widened values
+ * are live at once (the adjacent 2x2 loop below keeps its pointers and its
+ * four sums in registers next to them). */
+#define MCUK_DSP_STEP_2X2(x0, x1, y0, y1, s00, s10, s01, s11) \
+  do {                                                        \
+    const int16x2_t x0e_ = mcuk_even(x0), x0o_ = mcuk_odd(x0); \
+    const int16x2_t y0e_ = mcuk_even(y0), y0o_ = mcuk_odd(y0); \
+    s00 = __smlad(x0e_, y0e_, s00);                            \
+    s00 = __smlad(x0o_, y0o_, s00);                            \
+    const int16x2_t y1e_ = mcuk_even(y1), y1o_ = mcuk_odd(y1); \
+    s01 = __smlad(x0e_, y1e_, s01);                            \
+    s01 = __smlad(x0o_, y1o_, s01);                            \
+    const int16x2_t x1e_ = mcuk_even(x1), x1o_ = mcuk_odd(x1); \
+    s10 = __smlad(x1e_, y0e_, s10);                            \
+    s10 = __smlad(x1o_, y0o_, s10);                            \
+    s11 = __smlad(x1e_, y1e_, s11);                            \
+    s11 = __smlad(x1o_, y1o_, s11);                            \
+  } while (0)
+
+/* mcuk_dot_2x2 when both second operands sit s bytes after the first ones
+ * (a1 = a0 + s, w1 = w0 + s: neighbouring pixels of a 1x1 convolution
+ * against neighbouring filter rows, s = the channel count). One offset
+ * register serves both, so two pointers, the offset, the end and the four
+ * sums stay in registers; eight elements per iteration. */
+MCUK_INLINE void mcuk_dot_2x2_adj(const int8_t* a0, const int8_t* w0,
+                                  int32_t s, int32_t n, int32_t out[4]) {
+  int32_t s00 = 0, s10 = 0, s01 = 0, s11 = 0;
+  const int8_t* const end8 = a0 + (n & ~7);
+  const int8_t* const end = a0 + n;
+  while (a0 != end8) {
+    int32_t x1 = mcuk_load4(a0 + s), y1 = mcuk_load4(w0 + s);
+    int32_t x0 = mcuk_load4(a0), y0 = mcuk_load4(w0);
+    a0 += 4, w0 += 4;
+    MCUK_DSP_STEP_2X2(x0, x1, y0, y1, s00, s10, s01, s11);
+    x1 = mcuk_load4(a0 + s), y1 = mcuk_load4(w0 + s);
+    x0 = mcuk_load4(a0), y0 = mcuk_load4(w0);
+    a0 += 4, w0 += 4;
+    MCUK_DSP_STEP_2X2(x0, x1, y0, y1, s00, s10, s01, s11);
+  }
+  if (end - a0 >= 4) {
+    const int32_t x1 = mcuk_load4(a0 + s), y1 = mcuk_load4(w0 + s);
+    const int32_t x0 = mcuk_load4(a0), y0 = mcuk_load4(w0);
+    a0 += 4, w0 += 4;
+    MCUK_DSP_STEP_2X2(x0, x1, y0, y1, s00, s10, s01, s11);
+  }
+  for (; a0 != end; ++a0, ++w0) {
+    const int32_t x0 = a0[0], x1 = a0[s], y0 = w0[0], y1 = w0[s];
+    s00 += x0 * y0, s10 += x1 * y0, s01 += x0 * y1, s11 += x1 * y1;
+  }
+  out[0] = s00, out[1] = s10, out[2] = s01, out[3] = s11;
+}
+
 MCUK_INLINE void mcuk_dot_1x2(const int8_t* x, const int8_t* w0,
                               const int8_t* w1, int32_t n, int32_t out[2]) {
   int32_t s0 = 0, s1 = 0;

@@ -32,6 +32,12 @@ MCUK_INLINE void mcuk_dot_2x2(const int8_t* a0, const int8_t* a1,
   out[0] = s00, out[1] = s10, out[2] = s01, out[3] = s11;
 }
 
+/* mcuk_dot_2x2 with a1 = a0 + s, w1 = w0 + s. */
+MCUK_INLINE void mcuk_dot_2x2_adj(const int8_t* a0, const int8_t* w0,
+                                  int32_t s, int32_t n, int32_t out[4]) {
+  mcuk_dot_2x2(a0, a0 + s, w0, w0 + s, n, out);
+}
+
 MCUK_INLINE void mcuk_dot_1x2(const int8_t* x, const int8_t* w0,
                               const int8_t* w1, int32_t n, int32_t out[2]) {
   int32_t s0 = 0, s1 = 0;
