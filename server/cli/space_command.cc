@@ -31,6 +31,9 @@ enum class Format { kTable, kCsv, kJson };
 int RunSpace(const Args& args) {
   std::string model, board_id, boards_dir;
   space::Constraints constraints;
+  // The table / CSV / JSON report metrics only: drop each plan's steps and
+  // buffers as it is made (large networks otherwise need ~1 GB).
+  constraints.keep_plan_details = false;
   Format format = Format::kTable;
   bool have_format = false;
   bool pareto_only = false;

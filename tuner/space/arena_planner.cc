@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <cassert>
 #include <limits>
-#include <map>
 #include <numeric>
 #include <utility>
 
@@ -70,14 +69,15 @@ int RootOf(const std::vector<Buffer>& buffers, int id) {
 
 std::vector<Group> MakeGroups(const std::vector<int>& ids,
                               const std::vector<Buffer>& buffers) {
-  std::map<int, int> group_of_root;
+  std::vector<int> group_of_root(buffers.size(), -1);
   std::vector<Group> groups;
   for (int id : ids) {
     const int root = RootOf(buffers, id);
-    auto [it, inserted] =
-        group_of_root.emplace(root, static_cast<int>(groups.size()));
-    if (inserted) groups.emplace_back();
-    Group& g = groups[it->second];
+    if (group_of_root[root] < 0) {
+      group_of_root[root] = static_cast<int>(groups.size());
+      groups.emplace_back();
+    }
+    Group& g = groups[group_of_root[root]];
     const Buffer& b = buffers[id];
     g.members.push_back({id, b.first_step, b.last_step, b.bytes});
     if (g.members.size() == 1) {
@@ -124,24 +124,32 @@ std::vector<int64_t> PlaceAll(const std::vector<Group>& groups,
                               const Heuristic& h, int64_t* arena) {
   std::vector<int64_t> offsets(groups.size(), 0);
   std::vector<Placed> placed;
+  size_t n_members = 0;
+  for (const Group& g : groups) n_members += g.members.size();
+  placed.reserve(n_members);
+  // Reused across groups to avoid an allocation per group.
+  std::vector<std::pair<const Placed*, int64_t>> conflicts;
+  std::vector<int64_t> candidates;
   int64_t top = 0;
   for (int gi : SortGroups(groups, h.order)) {
     const Group& g = groups[gi];
-    std::vector<Member> members = g.members;
-    if (h.block) members = {{-1, g.first, g.last, g.bytes}};
+    const Member block = {-1, g.first, g.last, g.bytes};
+    const Member* members = h.block ? &block : g.members.data();
+    const Member* members_end =
+        h.block ? &block + 1 : g.members.data() + g.members.size();
     // Placed rectangles overlapping some member in time, with the largest
     // member bytes they constrain.
-    std::vector<std::pair<const Placed*, int64_t>> conflicts;
+    conflicts.clear();
     for (const Placed& p : placed) {
       int64_t need = -1;
-      for (const Member& m : members) {
-        if (m.first <= p.last && p.first <= m.last) {
-          need = std::max(need, m.bytes);
+      for (const Member* m = members; m != members_end; ++m) {
+        if (m->first <= p.last && p.first <= m->last) {
+          need = std::max(need, m->bytes);
         }
       }
       if (need >= 0) conflicts.emplace_back(&p, need);
     }
-    std::vector<int64_t> candidates = {0};
+    candidates.assign(1, 0);
     for (const auto& [p, need] : conflicts) {
       candidates.push_back(p->offset + p->bytes);
     }
@@ -179,8 +187,8 @@ std::vector<int64_t> PlaceAll(const std::vector<Group>& groups,
     }
     assert(best >= 0);  // the end of the highest conflict is always free
     offsets[gi] = best;
-    for (const Member& m : members) {
-      placed.push_back({m.first, m.last, best, m.bytes});
+    for (const Member* m = members; m != members_end; ++m) {
+      placed.push_back({m->first, m->last, best, m->bytes});
     }
     top = std::max(top, best + g.bytes);
   }
@@ -188,31 +196,51 @@ std::vector<int64_t> PlaceAll(const std::vector<Group>& groups,
   return offsets;
 }
 
-}  // namespace
-
-int64_t LiveLowerBound(const std::vector<int>& ids,
-                       const std::vector<Buffer>& buffers) {
-  const std::vector<Group> groups = MakeGroups(ids, buffers);
+// Max over steps of the bytes live in `groups` (a group counts its largest
+// live member).
+int64_t GroupsLowerBound(const std::vector<Group>& groups) {
   int last_step = -1;
   for (const Group& g : groups) last_step = std::max(last_step, g.last);
   if (last_step < 0) return 0;
   std::vector<int64_t> live(last_step + 2, 0);
   std::vector<int64_t> group_live;
+  std::vector<size_t> order;
   for (const Group& g : groups) {
     if (g.members.size() == 1) {  // difference array
       live[g.first] += g.bytes;
       live[g.last + 1] -= g.bytes;
       continue;
     }
-    group_live.assign(g.last - g.first + 1, 0);
-    for (const Member& m : g.members) {
-      for (int s = m.first; s <= m.last; ++s) {
-        group_live[s - g.first] = std::max(group_live[s - g.first], m.bytes);
-      }
+    // The group's live bytes (largest live member) are zero outside its
+    // members' lifetimes, so only clusters of chain-overlapping members
+    // need a dense pass (per-patch instances of one tensor are disjoint).
+    order.clear();
+    for (size_t k = 0; k < g.members.size(); ++k) {
+      if (g.members[k].first <= g.members[k].last) order.push_back(k);
     }
-    for (int s = g.first; s <= g.last; ++s) {
-      live[s] += group_live[s - g.first];
-      live[s + 1] -= group_live[s - g.first];
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return g.members[a].first < g.members[b].first;
+    });
+    for (size_t i = 0; i < order.size();) {
+      const int lo = g.members[order[i]].first;
+      int hi = g.members[order[i]].last;
+      size_t j = i + 1;
+      while (j < order.size() && g.members[order[j]].first <= hi) {
+        hi = std::max(hi, g.members[order[j]].last);
+        ++j;
+      }
+      group_live.assign(hi - lo + 1, 0);
+      for (size_t k = i; k < j; ++k) {
+        const Member& m = g.members[order[k]];
+        for (int s = m.first; s <= m.last; ++s) {
+          group_live[s - lo] = std::max(group_live[s - lo], m.bytes);
+        }
+      }
+      for (int s = lo; s <= hi; ++s) {
+        live[s] += group_live[s - lo];
+        live[s + 1] -= group_live[s - lo];
+      }
+      i = j;
     }
   }
   int64_t running = 0, peak = 0;
@@ -223,11 +251,18 @@ int64_t LiveLowerBound(const std::vector<int>& ids,
   return peak;
 }
 
+}  // namespace
+
+int64_t LiveLowerBound(const std::vector<int>& ids,
+                       const std::vector<Buffer>& buffers) {
+  return GroupsLowerBound(MakeGroups(ids, buffers));
+}
+
 ArenaResult PlanArena(const std::vector<int>& ids, std::vector<Buffer>* buffers,
                       int64_t base) {
   ArenaResult result;
-  result.lower_bound_bytes = LiveLowerBound(ids, *buffers);
   const std::vector<Group> groups = MakeGroups(ids, *buffers);
+  result.lower_bound_bytes = GroupsLowerBound(groups);
   if (groups.empty()) {
     result.heuristic = "empty";
     return result;

@@ -33,6 +33,8 @@ PlanningContext MakePlanningContext(const graph::Graph& graph,
   PlanningContext ctx;
   ctx.graph = &graph;
   ctx.analysis = graph::Analyze(graph);
+  ctx.patch_stage = AnalyzePatchStage(graph, ctx.analysis);
+  ctx.has_patch_stage = true;
   ctx.board = board;
   ctx.constraints = constraints;
   ExecutionOrder model;

@@ -34,6 +34,7 @@
 #include "graph/analysis.h"
 #include "graph/graph.h"
 #include "tuner/space/board.h"
+#include "tuner/space/patch_geometry.h"
 #include "tuner/space/plan.h"
 
 namespace mcutune::space {
@@ -47,6 +48,11 @@ struct PlanningContext {
   // Distinct execution orders worth planning, model order first, then the
   // searched one when it differs (ExecutionOrder::ops never empty here).
   std::vector<ExecutionOrder> orders;
+  // AnalyzePatchStage(*graph, analysis), computed once by
+  // MakePlanningContext (has_patch_stage); planners recompute it when a
+  // context was assembled by hand.
+  PatchStageInfo patch_stage;
+  bool has_patch_stage = false;
 
   // Effective limits: the constraint when set, else the board's usable size.
   int64_t sram_limit() const;

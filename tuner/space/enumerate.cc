@@ -5,6 +5,7 @@
 
 #include "tuner/space/candidate_family.h"
 #include "tuner/space/pareto.h"
+#include "tuner/space/plan_metrics.h"
 
 namespace mcutune::space {
 
@@ -26,6 +27,7 @@ absl::StatusOr<SpaceResult> Enumerate(const graph::Graph& graph,
         continue;
       }
       if (!plan->metrics.fits && !constraints.keep_unfit) continue;
+      if (!constraints.keep_plan_details) DropPlanDetails(&*plan);
       result.plans.push_back(*std::move(plan));
     }
   }

@@ -66,7 +66,11 @@ class PatchFamily : public CandidateFamily {
            s == Strategy::kStream2D || s == Strategy::kHybrid;
   }
   std::vector<Candidate> Candidates(const PlanningContext& ctx) const override {
-    const PatchStageInfo info = AnalyzePatchStage(*ctx.graph, ctx.analysis);
+    const PatchStageInfo computed =
+        ctx.has_patch_stage ? PatchStageInfo{}
+                            : AnalyzePatchStage(*ctx.graph, ctx.analysis);
+    const PatchStageInfo& info =
+        ctx.has_patch_stage ? ctx.patch_stage : computed;
     std::vector<Candidate> out;
     for (int split : info.splits) {
       const int max_n =

@@ -248,7 +248,8 @@ bool PatchStageInfo::IsValidSplit(int split_idx) const {
 PatchStageInfo AnalyzePatchStage(const Graph& g, const graph::Analysis& a) {
   PatchStageInfo info;
   const int n_ops = static_cast<int>(g.ops.size());
-  const std::vector<std::vector<int>> consumers = graph::ConsumersOf(g);
+  info.consumers = graph::ConsumersOf(g);
+  const std::vector<std::vector<int>>& consumers = info.consumers;
   bool started = false;
   for (int i = 0; i < n_ops; ++i) {
     const graph::Operator& o = g.ops[i];
@@ -406,7 +407,14 @@ absl::StatusOr<PatchGeometry> ComputePatchGeometry(const Graph& g,
   geo.stage_end = split_idx < static_cast<int>(info.ops.size())
                       ? info.ops[split_idx].first_graph_op()
                       : geo.ops.back().op + 1;
-  const std::vector<std::vector<int>> consumers = graph::ConsumersOf(g);
+  std::vector<std::vector<int>> own_consumers;
+  if (info.consumers.size() != g.tensors.size()) {
+    own_consumers = graph::ConsumersOf(g);
+  }
+  const std::vector<std::vector<int>>& consumers =
+      own_consumers.empty() ? info.consumers : own_consumers;
+  geo.tensors.reserve(2 * split_idx + 1);
+  geo.op_tensor.reserve(split_idx);
   auto add_tensor = [&](int t, int producer) {
     StageTensor st;
     st.tensor = t;

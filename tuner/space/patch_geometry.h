@@ -87,6 +87,9 @@ struct PatchStageInfo {
   std::vector<int> splits;
   // Spatial size (H, W) of the stage output for each split (index s - 1).
   std::vector<int> out_h, out_w;
+  // graph::ConsumersOf(graph), shared by every ComputePatchGeometry call
+  // (recomputed there when its size does not match the graph's tensors).
+  std::vector<std::vector<int>> consumers;
   bool IsValidSplit(int split_idx) const;
 };
 

@@ -90,7 +90,11 @@ absl::Status CheckCandidate(const Graph& g, const PatchStageInfo& info,
 absl::StatusOr<Plan> PlanPatchStage(const PlanningContext& ctx,
                                     const Candidate& candidate) {
   const Graph& g = *ctx.graph;
-  const PatchStageInfo info = AnalyzePatchStage(g, ctx.analysis);
+  const PatchStageInfo computed = ctx.has_patch_stage
+                                      ? PatchStageInfo{}
+                                      : AnalyzePatchStage(g, ctx.analysis);
+  const PatchStageInfo& info = ctx.has_patch_stage ? ctx.patch_stage : computed;
+  const bool details = ctx.constraints.keep_plan_details;
   if (absl::Status s = CheckCandidate(g, info, candidate); !s.ok()) return s;
   absl::StatusOr<PatchGeometry> geo_or = ComputePatchGeometry(
       g, info, candidate.n_patch, candidate.split_idx, ModesOf(candidate),
@@ -133,6 +137,7 @@ absl::StatusOr<Plan> PlanPatchStage(const PlanningContext& ctx,
   for (int op = 0; op < geo.stage_begin; ++op) whole_op_step(op);
   const int stage_first = static_cast<int>(plan.steps.size());
   std::vector<int> step_local;  // stage op index of each stage step
+  step_local.reserve(int64_t{n} * n * n_stage);
   plan.steps.reserve(stage_first + int64_t{n} * n * n_stage + n_ops);
   for (int r = 0; r < n; ++r) {
     for (int c = 0; c < n; ++c) {
@@ -248,14 +253,20 @@ absl::StatusOr<Plan> PlanPatchStage(const PlanningContext& ctx,
   std::vector<int> whole_of(nt, -1);
   std::vector<std::vector<int>> inst_of(nt);
   std::vector<int> arena_ids;
-  plan.buffers.reserve(cbuf.size() + int64_t{n} * n * n_stage + 2 * n_stage);
+  const int64_t max_buffers =
+      cbuf.size() + int64_t{n} * n * n_stage + 2 * n_stage + 1;
+  arena_ids.reserve(max_buffers);
+  plan.buffers.reserve(max_buffers);
   for (int t = 0; t < nt; ++t) {
     if (cbuf_of[t] < 0) continue;
     const Buffer& cb = cbuf[cbuf_of[t]];
-    auto add = [&](int lo, int hi, BufferKind kind, std::string name) {
+    auto add = [&](int lo, int hi, BufferKind kind, int patch) {
       Buffer b;
       b.id = static_cast<int>(plan.buffers.size());
-      b.name = std::move(name);
+      if (details) {  // names only matter to readers of the full plan
+        b.name = patch < 0 ? g.tensors[t].name
+                           : absl::StrCat(g.tensors[t].name, "@p", patch);
+      }
       b.kind = kind;
       b.tensor = t;
       b.bytes = cb.bytes;
@@ -267,16 +278,14 @@ absl::StatusOr<Plan> PlanPatchStage(const PlanningContext& ctx,
       return plan.buffers.back().id;
     };
     if (!per_patch[t]) {
-      whole_of[t] =
-          add(first[t], last[t], BufferKind::kActivation, g.tensors[t].name);
+      whole_of[t] = add(first[t], last[t], BufferKind::kActivation, -1);
       continue;
     }
     inst_of[t].assign(n * n, -1);
     for (int p = 0; p < n * n; ++p) {
       const auto [lo, hi] = span[t][p];
       if (lo < 0) continue;
-      inst_of[t][p] = add(lo, hi, BufferKind::kPatch,
-                          absl::StrCat(g.tensors[t].name, "@p", p));
+      inst_of[t][p] = add(lo, hi, BufferKind::kPatch, p);
     }
   }
   for (int t = 0; t < nt; ++t) {  // aliases follow the compact problem
@@ -315,8 +324,10 @@ absl::StatusOr<Plan> PlanPatchStage(const PlanningContext& ctx,
       if (bytes == 0) continue;
       Buffer b;
       b.id = static_cast<int>(plan.buffers.size());
-      b.name = absl::StrCat(g.tensors[t.tensor].name,
-                            k == 0 ? kColumnBufferSuffix : kLineBufferSuffix);
+      if (details) {
+        b.name = absl::StrCat(g.tensors[t.tensor].name,
+                              k == 0 ? kColumnBufferSuffix : kLineBufferSuffix);
+      }
       b.kind = BufferKind::kStream;
       b.tensor = t.tensor;
       b.bytes = bytes;
@@ -328,15 +339,21 @@ absl::StatusOr<Plan> PlanPatchStage(const PlanningContext& ctx,
       plan.buffers.push_back(std::move(b));
     }
   }
-  for (int s = 0; s < n_steps; ++s) {
+  // Step reads / writes only matter to readers of the full plan.
+  for (int s = 0; details && s < n_steps; ++s) {
     Step& step = plan.steps[s];
+    const bool in_stage = s >= stage_first && s <= stage_last;
+    size_t n_stream = 0;
+    for (int t : reads_of(s)) n_stream += in_stage ? stream_of[t].size() : 0;
+    step.reads.reserve(reads_of(s).size() + n_stream);
+    step.writes.reserve(writes_of(s).size() + n_stream);
     for (int t : reads_of(s)) {
       const int id = buffer_for(t, s);
       if (std::find(step.reads.begin(), step.reads.end(), id) ==
           step.reads.end()) {
         step.reads.push_back(id);
       }
-      if (s >= stage_first && s <= stage_last) {
+      if (in_stage) {
         for (int sb : stream_of[t]) {
           step.reads.push_back(sb);
           step.writes.push_back(sb);
@@ -365,6 +382,7 @@ absl::StatusOr<Plan> PlanPatchStage(const PlanningContext& ctx,
       0, plan.metrics.macs_patch_stage - geo.LayerwiseStageMacs());
   plan.metrics.kernel_calls = kernel_calls;
   FinishPlan(ctx, &plan);
+  if (!details) DropPlanDetails(&plan);
   return plan;
 }
 

@@ -226,6 +226,13 @@ struct Constraints {
   // Keep candidates that do not fit in Enumerate's result (marked
   // fits = false) instead of dropping them.
   bool keep_unfit = true;
+  // Keep every Plan's steps and buffers. When false, Enumerate (and the
+  // planners, which may then skip building buffer names and step
+  // reads/writes) return plans with empty `steps` and `buffers`: candidate,
+  // MemoryBreakdown and Metrics are computed exactly as with full plans.
+  // For space exploration of large networks; codegen, `plan` and
+  // CheckMemoryPlan need full plans.
+  bool keep_plan_details = true;
 };
 
 }  // namespace mcutune::space

@@ -163,4 +163,9 @@ void FinishPlan(const PlanningContext& ctx, Plan* plan,
   m.fit_reason = absl::StrJoin(why, "; ");
 }
 
+void DropPlanDetails(Plan* plan) {
+  std::vector<Step>().swap(plan->steps);
+  std::vector<Buffer>().swap(plan->buffers);
+}
+
 }  // namespace mcutune::space

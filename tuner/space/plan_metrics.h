@@ -61,6 +61,10 @@ int64_t EstimateCodeBytes(const graph::Graph& graph, const Plan& plan);
 void FinishPlan(const PlanningContext& ctx, Plan* plan,
                 int64_t external_weight_bytes = 0);
 
+// Frees the steps and buffers of `plan` (Constraints::keep_plan_details ==
+// false), keeping candidate, board, memory breakdown and metrics.
+void DropPlanDetails(Plan* plan);
+
 }  // namespace mcutune::space
 
 #endif  // MCUTUNE_TUNER_SPACE_PLAN_METRICS_H_
