@@ -2,6 +2,8 @@
 // dispatch from OpType to factory.
 #include "graph/kernels/op_kernel.h"
 
+#include "graph/op_shape_checks.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -78,19 +80,17 @@ absl::StatusOr<std::vector<int32_t>> KernelContext::Int32Constant(
   return values;
 }
 
+// Thin adapters over the shared TFLite window arithmetic (op_shape_checks.h),
+// so the validator, the analysis and the kernels agree by construction.
 int ComputePaddingBefore(Padding padding, int in_size, int filter_size,
                          int stride, int dilation, int out_size) {
-  if (padding == Padding::kValid) return 0;
-  const int effective_filter = (filter_size - 1) * dilation + 1;
-  const int total = (out_size - 1) * stride + effective_filter - in_size;
-  return std::max(total, 0) / 2;
+  (void)out_size;  // implied by the other arguments (checked by callers)
+  return WindowPaddingBefore(in_size, filter_size, stride, dilation, padding);
 }
 
 int ComputeOutputSize(Padding padding, int in_size, int filter_size,
                       int stride, int dilation) {
-  const int effective_filter = (filter_size - 1) * dilation + 1;
-  if (padding == Padding::kSame) return (in_size + stride - 1) / stride;
-  return (in_size - effective_filter + stride) / stride;
+  return WindowOutputSize(in_size, filter_size, stride, dilation, padding);
 }
 
 OpKernelOr PrepareKernel(const KernelContext& ctx) {
