@@ -28,6 +28,7 @@
 #ifndef MCUTUNE_DEVICE_FARM_BOARD_H_
 #define MCUTUNE_DEVICE_FARM_BOARD_H_
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,6 +60,9 @@ struct Artifact {
 absl::StatusOr<Artifact> LoadArtifact(const std::string& build_dir);
 // Hex SHA-256 of a file's bytes.
 absl::StatusOr<std::string> Sha256File(const std::string& path);
+// Hex SHA-256 (64 lowercase digits) of `size` bytes at `data`, e.g. the
+// reference output whose hash a firmware must report.
+std::string Sha256Hex(const void* data, size_t size);
 
 struct RunOptions {
   int runs = 3;     // measured inferences

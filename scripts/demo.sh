@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: the local pipeline on a model the project synthesizes itself.
-# (Once the daemon exists this starts mcutuned and tunes the model instead.)
+# Then the tuning service: mcutuned tunes the same model on virtual boards.
 set -euo pipefail
 build=${1:-build}
 cli="$build/bin/mcutune"
@@ -43,3 +43,33 @@ echo "  output:      $out/$model.output.bin"
 echo "  Pareto front: $out/$model.pareto.txt"
 echo "  build:       $out/build-$candidate (sources, Makefile, README.md, report.json, firmware.elf)"
 echo "  measurement: $out/measurement.json"
+echo
+echo "== the tuning service: mcutuned with the virtual boards of configs/farm.json"
+daemon_dir="$out/mcutuned"
+rm -rf "$daemon_dir"
+mkdir -p "$daemon_dir"
+# configs/mcutuned.json with free ports and the demo's data dir.
+sed -e 's/127.0.0.1:50051/127.0.0.1:0/' -e 's/127.0.0.1:8080/127.0.0.1:0/' \
+    -e "s#out/mcutuned#$daemon_dir#g" configs/mcutuned.json > "$daemon_dir.json"
+"$build/bin/mcutuned" --config "$daemon_dir.json" 2> "$daemon_dir.log" &
+daemon_pid=$!
+trap 'kill $daemon_pid 2>/dev/null; wait $daemon_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -f "$daemon_dir/daemon.json" ] && break; sleep 0.1; done
+grpc=$(grep -o '"grpc":"[^"]*"' "$daemon_dir/daemon.json" | cut -d'"' -f4)
+export MCUTUNE_SERVER="$grpc" MCUTUNE_TOKEN_FILE="$daemon_dir/client.token"
+"$cli" boards --available
+echo
+echo "== submitting $model to qemu-f746 (8 measurements, batches of 4) and watching it"
+"$cli" submit "$out/$model.tflite" --board-kind qemu-f746 --measure-budget 8 --batch 4 \
+  --watch | tee "$out/job.log"
+job=$(grep -o 'job j[0-9a-f]*' "$out/job.log" | head -n 1 | cut -d' ' -f2)
+echo
+echo "== the measured Pareto front of job $job"
+"$cli" pareto "$job" | tee "$out/front.txt"
+best=$("$cli" pareto "$job" --json | grep -o '"candidateId": "[^"]*"' | head -n 1 | cut -d'"' -f4)
+rm -rf "$out/bundle-$best"
+"$cli" fetch "$job" "$best" -o "$out/bundle-$best"
+echo
+echo "  daemon:      $daemon_dir (log $daemon_dir.log, HTTP API: see $daemon_dir/daemon.json)"
+echo "  front:       $out/front.txt"
+echo "  bundle:      $out/bundle-$best (make; mcutune exec $out/bundle-$best --board qemu-f746)"

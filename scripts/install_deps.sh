@@ -9,7 +9,7 @@ APT_PACKAGES=(
   flatbuffers-compiler libflatbuffers-dev
   libabsl-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
-  libsqlite3-dev sqlite3 libeigen3-dev python3-pyocd
+  libsqlite3-dev sqlite3 libeigen3-dev python3-pyocd libssl-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libcpp-httplib-dev
 )
 # Node.js may come from elsewhere (e.g. a nodesource build that bundles npm):

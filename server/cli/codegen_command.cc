@@ -4,8 +4,10 @@
 //  -o DIR`: plans one candidate, emits it and builds the firmware into DIR
 // (a bundle a user can rebuild with `make`): generated sources, the kernel
 // library, the firmware harness, firmware.ld, Makefile, README.md with the
-// memory report, report.json, firmware.elf/.bin. Exit 0 when the firmware
-// built; 1 (with report.json written) when it did not.
+// memory report, report.json, firmware.elf/.bin. report.json carries
+// "expected_output_sha256": the hash of the reference interpreter's output
+// for the embedded input, which the device farm checks every run against.
+// Exit 0 when the firmware built; 1 (with report.json written) when it did not.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +21,8 @@
 #include "absl/strings/str_split.h"
 #include "codegen/builder.h"
 #include "codegen/host_verifier.h"
+#include "device_farm/board.h"
+#include "graph/interpreter.h"
 #include "server/cli/commands.h"
 #include "server/cli/model_arg.h"
 #include "tuner/space/board.h"
@@ -145,8 +149,31 @@ std::string Readme(const graph::Graph& g, const space::Plan& p,
   return s;
 }
 
+// SHA-256 of the reference interpreter's output 0 for the input the
+// firmware embeds (--input) or generates (golden generator, seed 1), in the
+// same requantization mode: what the firmware must report as output_sha256
+// (the device farm judges `output_matches` by it). Models with more than one
+// input have no expected hash (the harness fills input 0 only).
+absl::StatusOr<std::string> ExpectedOutputSha256(
+    const graph::Graph& g, const codegen::BuilderOptions& bo) {
+  if (g.inputs.size() != 1 || g.outputs.empty()) {
+    return absl::FailedPreconditionError(
+        "expected output: needs exactly one model input");
+  }
+  std::vector<std::vector<int8_t>> inputs =
+      bo.input.has_value() ? std::vector<std::vector<int8_t>>{*bo.input}
+                           : codegen::GoldenInputs(g, 1);
+  graph::InterpreterOptions options;
+  options.requant = bo.requant;
+  absl::StatusOr<std::vector<std::vector<int8_t>>> out =
+      graph::RunInference(g, inputs, options);
+  if (!out.ok()) return out.status();
+  const std::vector<int8_t>& o = out->front();
+  return device_farm::Sha256Hex(o.data(), o.size());
+}
+
 nlohmann::json Report(const space::Plan& p, const codegen::ModelBuild& b,
-                      const Request& r) {
+                      const Request& r, const std::string& expected_sha256) {
   nlohmann::json j;
   j["candidate"] = nlohmann::json::parse(space::FormatPlanJson(p), nullptr,
                                          /*allow_exceptions=*/false);
@@ -155,6 +182,7 @@ nlohmann::json Report(const space::Plan& p, const codegen::ModelBuild& b,
                                                                     : "double";
   j["kernel_path"] = r.portable ? "portable" : "dsp";
   j["input"] = r.input_path.empty() ? "golden seed 1" : r.input_path;
+  if (!expected_sha256.empty()) j["expected_output_sha256"] = expected_sha256;
   nlohmann::json build;
   build["ok"] = b.ok;
   build["stage"] = b.stage;
@@ -263,7 +291,18 @@ int RunCodegen(const Args& args) {
   if (!b.ok()) return PrintError(b.status());
   const fs::path dir(r.out_dir);
   std::ofstream(dir / "README.md") << Readme(*g, *plan, *board, *b, r);
-  std::ofstream(dir / "report.json") << Report(*plan, *b, r).dump(2) << "\n";
+  std::string expected_sha256;
+  if (b->ok) {
+    absl::StatusOr<std::string> expected = ExpectedOutputSha256(*g, bo);
+    if (expected.ok()) {
+      expected_sha256 = *expected;
+    } else {
+      std::fprintf(stderr, "warning: no expected output hash: %s\n",
+                   std::string(expected.status().message()).c_str());
+    }
+  }
+  std::ofstream(dir / "report.json")
+      << Report(*plan, *b, r, expected_sha256).dump(2) << "\n";
   if (!b->ok) {
     std::fprintf(stderr, "error: build failed at %s%s\n", b->stage.c_str(),
                  b->error.empty() ? "" : (": " + b->error).c_str());

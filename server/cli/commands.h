@@ -20,6 +20,17 @@ int RunPlan(const Args& args);     // mcutune plan MODEL --board B --strategy S 
 int RunSpace(const Args& args);    // mcutune space MODEL --board B [--json|--csv]
 int RunExec(const Args& args);     // mcutune exec DIR --board B [--runs N] [--timeout S]
 int RunCodegen(const Args& args);  // mcutune codegen MODEL --board B (--candidate ID | --strategy S) -o DIR
+int RunModel(const Args& args);    // mcutune model fit|eval|predict|calibrate ...
+int RunFarm(const Args& args);     // mcutune farm boards | run DIR --board-kind K | health | drain URI | enable URI
+// Clients of the daemon (client_jobs.cc, client_results.cc; options in
+// client_connection.h).
+int RunSubmit(const Args& args);   // mcutune submit MODEL --board-kind K [...] [--watch]
+int RunJobs(const Args& args);     // mcutune jobs [--state S]
+int RunWatch(const Args& args);    // mcutune watch JOB
+int RunCancel(const Args& args);   // mcutune cancel JOB
+int RunPareto(const Args& args);   // mcutune pareto JOB [--json]
+int RunFetch(const Args& args);    // mcutune fetch JOB CANDIDATE -o DIR
+int RunBoardKinds(const Args& args);  // mcutune boards [--available]
 
 // Prints "error: <message>" on stderr; returns the exit status to use (1, or
 // 2 for usage errors).

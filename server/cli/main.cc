@@ -25,7 +25,29 @@ constexpr char kUsage[] =
     "        (--candidate ID | --strategy S [--n-patch N --split S])\n"
     "        [--input IN] [--requant single|double] [--portable]\n"
     "  exec DIR --board B                run DIR/firmware.elf on a virtual board\n"
-    "        [--runs N] [--timeout S]    (QEMU) and print the measurement JSON\n";
+    "        [--runs N] [--timeout S]    (QEMU) and print the measurement JSON\n"
+    "\n"
+    "cost model (database $MCUTUNE_HOME/cost_model.db, seeded from configs/cost_models):\n"
+    "  model predict MODEL --board B     candidates ranked by predicted latency\n"
+    "  model eval --board-kind K [--json]  leave-one-model-out vs MAC baseline\n"
+    "  model fit --board-kind K          fit and store a new model version\n"
+    "  model calibrate --board-kind K    measure a calibration set on QEMU\n"
+    "\n"
+    "device farm (configs/farm.json, database $MCUTUNE_HOME/farm.db):\n"
+    "  farm boards                       boards, their states, queue per kind\n"
+    "  farm run DIR... --board-kind K    measure builds on the farm's boards\n"
+    "        [--repeat N] [--runs N] [--timeout S] [--tag T] [--json]\n"
+    "  farm health [--board-kind K]      known-answer firmware on every board\n"
+    "  farm drain URI | farm enable URI  take a board out of / back into service\n"
+    "\n"
+    "tuning service (mcutuned; --server HOST:PORT, --token T | --token-file F, --json;\n"
+    "                $MCUTUNE_SERVER, $MCUTUNE_TOKEN[_FILE]; docs/daemon.md):\n"
+    "  submit MODEL --board-kind K       upload + start a tuning job\n"
+    "        [--sram-budget B] [--flash-budget B] [--measure-budget N] [--watch]\n"
+    "  jobs | watch JOB | cancel JOB     list, follow, stop jobs\n"
+    "  pareto JOB                        the measured Pareto front\n"
+    "  fetch JOB CANDIDATE -o DIR        download a candidate's bundle\n"
+    "  boards [--available]              board kinds and the farm's boards\n";
 
 }  // namespace
 
@@ -43,6 +65,15 @@ int main(int argc, char** argv) {
   if (command == "space") return mcutune::cli::RunSpace(args);
   if (command == "exec") return mcutune::cli::RunExec(args);
   if (command == "codegen") return mcutune::cli::RunCodegen(args);
+  if (command == "model") return mcutune::cli::RunModel(args);
+  if (command == "farm") return mcutune::cli::RunFarm(args);
+  if (command == "submit") return mcutune::cli::RunSubmit(args);
+  if (command == "jobs") return mcutune::cli::RunJobs(args);
+  if (command == "watch") return mcutune::cli::RunWatch(args);
+  if (command == "cancel") return mcutune::cli::RunCancel(args);
+  if (command == "pareto") return mcutune::cli::RunPareto(args);
+  if (command == "fetch") return mcutune::cli::RunFetch(args);
+  if (command == "boards") return mcutune::cli::RunBoardKinds(args);
   std::fprintf(stderr, "error: unknown command '%s' (see mcutune --help)\n",
                command.c_str());
   return 2;

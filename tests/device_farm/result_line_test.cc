@@ -29,7 +29,7 @@ TEST_CASE("parses a well-formed line among other output", "[device_farm]") {
   CHECK(r->output_sha256 == kHash);
 }
 
-TEST_CASE("the last line wins; a prefix inside a line does not count", "[device_farm]") {
+TEST_CASE("the last line wins, a prefix inside a line does not count", "[device_farm]") {
   const std::string second = Line(",\"ticks\":5");  // duplicate key: last value
   absl::StatusOr<HarnessReport> r = ParseResultLine(Line() + second);
   REQUIRE(r.ok());

@@ -136,7 +136,7 @@ TEST_CASE("architecture: bad descriptions name what is wrong", "[zoo]") {
         std::string::npos);
 }
 
-TEST_CASE("zoo: every shipped description loads; names match files", "[zoo]") {
+TEST_CASE("zoo: every shipped description loads, names match files", "[zoo]") {
   auto entries = ListZoo();
   INFO(entries.status().message());
   REQUIRE(entries.ok());

@@ -45,7 +45,7 @@ TEST_CASE("synthesizer: LCG inputs follow the golden generator", "[zoo]") {
   CHECK(a.Uniform() < 1.0);
 }
 
-TEST_CASE("synthesizer: same seed, same bytes; another seed, other weights",
+TEST_CASE("synthesizer: same seed, same bytes, another seed, other weights",
           "[zoo]") {
   const Graph a = Build("mcunet-vww0", 3);
   const Graph b = Build("mcunet-vww0", 3);

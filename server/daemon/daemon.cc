@@ -1,0 +1,281 @@
+// Daemon wiring (daemon.h).
+// - One SQLite connection shared by the tuner's, the farm's and the cost
+//   model's stores (the cost model is seeded from configs/cost_models).
+// - Start order: storage → catalogue → farm (inventory, scheduler) → job
+//   runner (resumes jobs) → tokens → services → gRPC → HTTP → daemon.json.
+// - Stop order: stop flag (watches end) → gRPC shutdown (5 s grace) → jobs
+//   stop (resumable) → agents released → HTTP → scheduler (leases released)
+//   → daemon.json removed.
+#include "server/daemon/daemon.h"
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "base/sqlite.h"
+#include "cost_model/calibration_data.h"
+#include "cost_model/model_store.h"
+#include "device_farm/farm_store.h"
+#include "device_farm/inventory.h"
+#include "device_farm/scheduler.h"
+#include "server/daemon/agent_registry.h"
+#include "server/daemon/auth.h"
+#include "server/daemon/farm_agent_service.h"
+#include "server/daemon/http_api.h"
+#include "server/daemon/tuning_core.h"
+#include "server/daemon/tuning_service.h"
+#include "tuner/firmware_factory.h"
+#include "tuner/job_runner.h"
+#include "tuner/measurer.h"
+#include "tuner/store.h"
+
+namespace mcutune::server {
+
+namespace fs = std::filesystem;
+
+struct Daemon::State {
+  std::shared_ptr<base::Database> db;
+  std::unique_ptr<tuner::Store> store;
+  std::shared_ptr<device_farm::FarmStore> farm_store;
+  std::unique_ptr<cost_model::ModelStore> cost_store;
+  std::vector<space::BoardSpec> catalogue;
+  std::unique_ptr<device_farm::Scheduler> scheduler;
+  std::unique_ptr<tuner::Measurer> measurer;
+  std::unique_ptr<tuner::FirmwareFactory> firmware;
+  std::unique_ptr<tuner::JobRunner> runner;
+  std::unique_ptr<Authenticator> auth;
+  std::unique_ptr<TuningCore> core;
+  std::unique_ptr<TuningService> tuning_service;
+  std::unique_ptr<AgentRegistry> registry;
+  std::unique_ptr<FarmAgentService> agent_service;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<HttpApi> http;
+  std::atomic<bool> stopping{false};
+  bool stopped = false;
+  std::string grpc_address, http_address, client_token, agent_token, info_path;
+};
+
+namespace {
+
+std::shared_ptr<spdlog::logger> Logger(const std::string& name) {
+  if (auto l = spdlog::get(name)) return l;
+  try {
+    return spdlog::stderr_color_mt(name);
+  } catch (const spdlog::spdlog_ex&) {
+    return spdlog::get(name);
+  }
+}
+
+std::string HostOf(const std::string& address) {
+  return address.substr(0, address.rfind(':'));
+}
+
+}  // namespace
+
+void SetUpLogging(const std::string& level) {
+  for (const char* name : {"server", "tuner", "device_farm"}) Logger(name);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %n %l: %v");
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+Daemon::Daemon(DaemonConfig config)
+    : config_(std::move(config)), state_(new State) {}
+
+Daemon::~Daemon() { Stop(); }
+
+const std::string& Daemon::grpc_address() const { return state_->grpc_address; }
+const std::string& Daemon::http_address() const { return state_->http_address; }
+const std::string& Daemon::client_token() const { return state_->client_token; }
+const std::string& Daemon::agent_token() const { return state_->agent_token; }
+
+absl::Status Daemon::Start() {
+  State& s = *state_;
+  auto log = Logger("server");
+  std::error_code ec;
+  const fs::path data = fs::absolute(config_.data_dir, ec);
+  fs::create_directories(data / "builds", ec);
+  if (ec)
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create ", data.string()));
+
+  // Storage.
+  absl::StatusOr<std::unique_ptr<base::Database>> db =
+      base::Database::Open((data / "mcutune.db").string());
+  if (!db.ok()) return db.status();
+  s.db = std::shared_ptr<base::Database>(std::move(*db));
+  absl::StatusOr<std::unique_ptr<tuner::Store>> store =
+      tuner::Store::Attach(s.db);
+  if (!store.ok()) return store.status();
+  s.store = std::move(*store);
+  absl::StatusOr<std::unique_ptr<device_farm::FarmStore>> farm_store =
+      device_farm::FarmStore::Attach(s.db);
+  if (!farm_store.ok()) return farm_store.status();
+  s.farm_store = std::move(*farm_store);
+  absl::StatusOr<std::unique_ptr<cost_model::ModelStore>> cost_store =
+      cost_model::ModelStore::Attach(s.db);
+  if (!cost_store.ok()) return cost_store.status();
+  s.cost_store = std::move(*cost_store);
+  absl::StatusOr<std::vector<std::string>> seeded =
+      cost_model::ImportShippedData(*s.cost_store);
+  if (!seeded.ok()) return seeded.status();
+  if (!seeded->empty()) {
+    log->info(
+        "cost model: seeded {} board kinds from the shipped calibration data",
+        seeded->size());
+  }
+
+  // Boards and the farm.
+  absl::StatusOr<std::vector<space::BoardSpec>> catalogue =
+      space::LoadBoardCatalogue(config_.boards_dir.empty()
+                                    ? space::DefaultBoardsDir()
+                                    : config_.boards_dir);
+  if (!catalogue.ok()) return catalogue.status();
+  s.catalogue = std::move(*catalogue);
+  device_farm::SchedulerOptions so;
+  std::vector<std::unique_ptr<device_farm::Board>> boards;
+  if (!config_.farm_inventory.empty()) {
+    absl::StatusOr<device_farm::Inventory> inventory =
+        device_farm::LoadInventory(config_.farm_inventory, s.catalogue);
+    if (!inventory.ok()) return inventory.status();
+    device_farm::ApplyInventory(*inventory, &so);
+    absl::StatusOr<std::vector<std::unique_ptr<device_farm::Board>>> built =
+        device_farm::BuildBoards(*inventory, s.catalogue);
+    if (!built.ok()) return built.status();
+    boards = std::move(*built);
+  }
+  const size_t board_count = boards.size();
+  absl::StatusOr<std::unique_ptr<device_farm::Scheduler>> scheduler =
+      device_farm::MakeScheduler(s.farm_store, std::move(boards), so);
+  if (!scheduler.ok()) return scheduler.status();
+  s.scheduler = std::move(*scheduler);
+  log->info("farm: {} boards from {}", board_count,
+            config_.farm_inventory.empty() ? "(none)" : config_.farm_inventory);
+
+  // Tuning.
+  s.measurer = tuner::MakeSchedulerMeasurer(s.scheduler.get());
+  tuner::CodegenFirmwareOptions fo;
+  fo.portable_kernels = config_.tuning.portable_kernels;
+  s.firmware = tuner::MakeCodegenFirmwareFactory(fo);
+  tuner::TuneEnvironment env;
+  env.store = s.store.get();
+  env.measurer = s.measurer.get();
+  env.firmware = s.firmware.get();
+  env.cost_store = s.cost_store.get();
+  env.catalogue = s.catalogue;
+  env.builds_dir = (data / "builds").string();
+  env.options.patience = config_.tuning.patience;
+  env.options.explore_fraction = config_.tuning.explore_fraction;
+  env.options.measure_timeout = absl::Seconds(config_.tuning.measure_timeout_s);
+  env.options.verify_on_host = config_.tuning.verify_on_host;
+  tuner::JobRunnerOptions ro;
+  ro.max_concurrent_jobs = config_.limits.max_concurrent_jobs;
+  s.runner = std::make_unique<tuner::JobRunner>(env, ro);
+  if (absl::Status st = s.runner->Start(); !st.ok()) return st;
+
+  // Authentication.
+  if (config_.auth.enabled) {
+    absl::StatusOr<std::string> client =
+        LoadOrCreateToken(config_.auth.client_token_file.empty()
+                              ? (data / "client.token").string()
+                              : config_.auth.client_token_file,
+                          config_.auth.client_token_env);
+    if (!client.ok()) return client.status();
+    absl::StatusOr<std::string> agent = LoadOrCreateToken(
+        config_.auth.agent_token_file.empty() ? (data / "agent.token").string()
+                                              : config_.auth.agent_token_file,
+        config_.auth.agent_token_env);
+    if (!agent.ok()) return agent.status();
+    if (*client == *agent) {
+      return absl::InvalidArgumentError(
+          "the client and agent tokens must differ");
+    }
+    s.client_token = *client;
+    s.agent_token = *agent;
+    s.auth = std::make_unique<Authenticator>(*client, *agent);
+  } else {
+    log->warn(
+        "authentication is DISABLED (config \"auth\": \"disabled\"): local use "
+        "only");
+    s.auth = std::make_unique<Authenticator>(Authenticator::Disabled());
+  }
+
+  // Services.
+  TuningCoreOptions co;
+  co.max_model_bytes = config_.limits.max_model_bytes;
+  co.max_queued_jobs = config_.limits.max_queued_jobs;
+  co.builds_dir = env.builds_dir;
+  s.core = std::make_unique<TuningCore>(s.store.get(), s.runner.get(),
+                                        s.catalogue, s.scheduler.get(), co);
+  s.tuning_service =
+      std::make_unique<TuningService>(s.core.get(), s.auth.get(), &s.stopping);
+  AgentRegistryOptions ao;
+  ao.lease = absl::Seconds(config_.agents.lease_s);
+  ao.heartbeat = absl::Seconds(config_.agents.heartbeat_s);
+  s.registry =
+      std::make_unique<AgentRegistry>(s.scheduler.get(), s.catalogue, ao);
+  s.agent_service =
+      std::make_unique<FarmAgentService>(s.registry.get(), s.auth.get());
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(),
+                           &port);
+  builder.SetMaxReceiveMessageSize(4 << 20);
+  builder.RegisterService(s.tuning_service.get());
+  builder.RegisterService(s.agent_service.get());
+  s.grpc_server = builder.BuildAndStart();
+  if (s.grpc_server == nullptr || port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config_.listen));
+  }
+  s.grpc_address = absl::StrCat(HostOf(config_.listen), ":", port);
+  if (!config_.http_listen.empty()) {
+    tuner::JobRunner* runner = s.runner.get();
+    s.http = std::make_unique<HttpApi>(s.core.get(), s.auth.get(), [runner] {
+      return absl::StrCat(
+          "{\"status\":\"ok\",\"jobs_running\":", runner->running(),
+          ",\"jobs_queued\":", runner->queued(), "}\n");
+    });
+    absl::StatusOr<int> http_port = s.http->Start(config_.http_listen);
+    if (!http_port.ok()) return http_port.status();
+    s.http_address = absl::StrCat(HostOf(config_.http_listen), ":", *http_port);
+  }
+  s.info_path = (data / "daemon.json").string();
+  {
+    std::ofstream info(s.info_path + ".tmp");
+    info << "{\"pid\":" << getpid() << ",\"grpc\":\"" << s.grpc_address
+         << "\",\"http\":\"" << s.http_address << "\"}\n";
+  }
+  fs::rename(s.info_path + ".tmp", s.info_path, ec);
+  log->info("mcutuned listening: grpc {} http {} data {} auth {}",
+            s.grpc_address, s.http_address.empty() ? "off" : s.http_address,
+            data.string(), config_.auth.enabled ? "on" : "DISABLED");
+  return absl::OkStatus();
+}
+
+void Daemon::Stop() {
+  State& s = *state_;
+  if (s.stopped) return;
+  s.stopped = true;
+  auto log = Logger("server");
+  s.stopping = true;
+  if (s.registry) s.registry->Shutdown();
+  if (s.grpc_server) {
+    s.grpc_server->Shutdown(std::chrono::system_clock::now() +
+                            std::chrono::seconds(5));
+  }
+  if (s.runner) s.runner->Shutdown();
+  if (s.http) s.http->Stop();
+  if (s.scheduler) s.scheduler->Stop();
+  if (!s.info_path.empty()) {
+    std::error_code ec;
+    fs::remove(s.info_path, ec);
+  }
+  log->info("mcutuned stopped");
+}
+
+}  // namespace mcutune::server

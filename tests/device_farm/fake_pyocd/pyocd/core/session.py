@@ -1,0 +1,1 @@
+from pyocd._fake import Session  # noqa: F401

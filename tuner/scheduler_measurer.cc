@@ -1,0 +1,166 @@
+// The Measurer over the device farm's Scheduler (measurer.h).
+// - Submit: LoadArtifact(build_dir) (hashes the ELF, reads report.json's
+//   expected output hash), then look for a run of the same job tag, board
+//   kind and artifact hash that is not cancelled: if there is one (submitted
+//   before a restart) it is reused, else a new run (1 repeat) is submitted.
+// - Wait: round-robin over the pending runs, Wait() on one for 250 ms and
+//   Get() the others, calling `poll` between rounds; cancel -> Cancel() every
+//   pending run; abort -> return, leaving the runs to the farm.
+// - Result of a terminal run: its latest measurement (ok or not) with the
+//   board that produced it; a run that failed without any measurement (only
+//   infrastructure errors) is UNAVAILABLE with the farm's last error.
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "device_farm/board.h"
+#include "device_farm/scheduler.h"
+#include "tuner/measurer.h"
+
+namespace mcutune::tuner {
+namespace {
+
+using device_farm::RunRecord;
+using device_farm::RunState;
+
+class SchedulerMeasurer : public Measurer {
+ public:
+  explicit SchedulerMeasurer(device_farm::Scheduler* scheduler)
+      : scheduler_(scheduler) {}
+
+  std::vector<MeasureResult> MeasureBatch(
+      const std::vector<MeasureRequest>& requests,
+      const std::function<WaitDecision()>& poll) override {
+    std::vector<MeasureResult> results(requests.size());
+    std::map<size_t, int64_t> pending;  // request index -> run id
+    for (size_t i = 0; i < requests.size(); ++i) {
+      absl::StatusOr<int64_t> id = SubmitOrFind(requests[i]);
+      if (!id.ok()) {
+        results[i].status = id.status();
+        continue;
+      }
+      pending[i] = *id;
+      results[i].run_id = absl::StrCat(*id);
+    }
+    while (!pending.empty()) {
+      bool first = true;
+      for (auto it = pending.begin(); it != pending.end();) {
+        absl::StatusOr<RunRecord> run =
+            first ? scheduler_->Wait(it->second, absl::Milliseconds(250))
+                  : scheduler_->Get(it->second);
+        first = false;
+        if (!run.ok()) {
+          if (absl::IsDeadlineExceeded(run.status())) {
+            ++it;
+            continue;
+          }
+          results[it->first].status = run.status();
+          it = pending.erase(it);
+          continue;
+        }
+        if (!device_farm::IsTerminal(run->state)) {
+          ++it;
+          continue;
+        }
+        results[it->first] = ResultOf(*run);
+        it = pending.erase(it);
+      }
+      if (pending.empty()) break;
+      const WaitDecision d = poll ? poll() : WaitDecision::kContinue;
+      if (d == WaitDecision::kContinue) continue;
+      for (const auto& [index, id] : pending) {
+        if (d == WaitDecision::kCancel) {
+          (void)scheduler_->Cancel(id);
+          results[index].status = absl::CancelledError("the job was cancelled");
+        } else {
+          results[index].status = absl::AbortedError(
+              "stopped waiting (daemon shutting down); the run stays queued");
+        }
+      }
+      break;
+    }
+    return results;
+  }
+
+  void CancelJob(const std::string& job_id) override {
+    device_farm::RunFilter f;
+    f.tag = job_id;
+    absl::StatusOr<std::vector<RunRecord>> runs = scheduler_->ListRuns(f);
+    if (!runs.ok()) return;
+    for (const RunRecord& r : *runs) {
+      if (!device_farm::IsTerminal(r.state)) (void)scheduler_->Cancel(r.id);
+    }
+  }
+
+ private:
+  absl::StatusOr<int64_t> SubmitOrFind(const MeasureRequest& req) {
+    absl::StatusOr<device_farm::Artifact> artifact =
+        device_farm::LoadArtifact(req.build_dir);
+    if (!artifact.ok()) return artifact.status();
+    device_farm::RunFilter f;
+    f.tag = req.job_id;
+    f.board_kind = req.board_kind;
+    absl::StatusOr<std::vector<RunRecord>> runs = scheduler_->ListRuns(f);
+    if (!runs.ok()) return runs.status();
+    for (const RunRecord& r : *runs) {
+      if (r.request.artifact.sha256 == artifact->sha256 &&
+          r.state != RunState::kCancelled) {
+        return r.id;
+      }
+    }
+    device_farm::RunRequest run;
+    run.artifact = *artifact;
+    run.board_kind = req.board_kind;
+    run.options.runs = req.runs;
+    run.options.warmup = req.warmup;
+    run.options.timeout = req.timeout;
+    run.repeats = 1;
+    run.tag = req.job_id;
+    return scheduler_->Submit(run);
+  }
+
+  MeasureResult ResultOf(const RunRecord& run) {
+    MeasureResult r;
+    r.run_id = absl::StrCat(run.id);
+    if (run.state == RunState::kCancelled) {
+      r.status = absl::CancelledError("the farm run was cancelled");
+      return r;
+    }
+    absl::StatusOr<std::vector<device_farm::MeasurementRecord>> ms =
+        scheduler_->store().Measurements(run.id);
+    if (!ms.ok()) {
+      r.status = ms.status();
+      return r;
+    }
+    const device_farm::MeasurementRecord* best = nullptr;
+    for (const device_farm::MeasurementRecord& m : *ms) {
+      const bool ok = m.measurement.status == device_farm::RunStatus::kOk;
+      const bool best_ok = best != nullptr && best->measurement.status ==
+                                                  device_farm::RunStatus::kOk;
+      if (best == nullptr || (ok && !best_ok) ||
+          (ok == best_ok && m.id > best->id)) {
+        best = &m;
+      }
+    }
+    if (best == nullptr) {
+      r.status = absl::UnavailableError(absl::StrCat(
+          "farm run ", run.id, " ", device_farm::RunStateName(run.state),
+          " without a measurement: ", run.last_error));
+      return r;
+    }
+    r.status = absl::OkStatus();
+    r.measurement = best->measurement;
+    r.board_uri = best->board_uri;
+    return r;
+  }
+
+  device_farm::Scheduler* scheduler_;
+};
+
+}  // namespace
+
+std::unique_ptr<Measurer> MakeSchedulerMeasurer(
+    device_farm::Scheduler* scheduler) {
+  return std::make_unique<SchedulerMeasurer>(scheduler);
+}
+
+}  // namespace mcutune::tuner
