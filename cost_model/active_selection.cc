@@ -9,7 +9,8 @@
 namespace mcutune::cost_model {
 namespace {
 
-bool Dominates(double la, int64_t sa, int64_t fa, double lb, int64_t sb, int64_t fb) {
+bool Dominates(double la, int64_t sa, int64_t fa, double lb, int64_t sb,
+               int64_t fb) {
   return la <= lb && sa <= sb && fa <= fb && (la < lb || sa < sb || fa < fb);
 }
 
@@ -21,21 +22,25 @@ std::vector<int> SelectBatch(const std::vector<SelectionCandidate>& c,
   std::vector<double> lat(n), lo(n), hi(n);
   for (int i = 0; i < n; ++i) {
     lat[i] = c[i].measured ? *c[i].measured : c[i].latency.mean;
-    lo[i] = c[i].measured ? *c[i].measured : std::min(c[i].latency.lower, lat[i]);
-    hi[i] = c[i].measured ? *c[i].measured : std::max(c[i].latency.upper, lat[i]);
+    lo[i] =
+        c[i].measured ? *c[i].measured : std::min(c[i].latency.lower, lat[i]);
+    hi[i] =
+        c[i].measured ? *c[i].measured : std::max(c[i].latency.upper, lat[i]);
   }
   std::vector<int> front;
   for (int i = 0; i < n; ++i) {
     bool dominated = false;
     for (int j = 0; j < n && !dominated; ++j) {
-      dominated = j != i && Dominates(lat[j], c[j].peak_sram_bytes, c[j].flash_bytes,
-                                      lat[i], c[i].peak_sram_bytes, c[i].flash_bytes);
+      dominated =
+          j != i && Dominates(lat[j], c[j].peak_sram_bytes, c[j].flash_bytes,
+                              lat[i], c[i].peak_sram_bytes, c[i].flash_bytes);
     }
     if (!dominated) front.push_back(i);
   }
   const int batch = std::max(0, o.batch_size);
-  const int explore =
-      batch >= 2 ? std::max(1, static_cast<int>(std::floor(batch * o.explore_fraction))) : 0;
+  const int explore = batch >= 2 ? std::max(1, static_cast<int>(std::floor(
+                                                   batch * o.explore_fraction)))
+                                 : 0;
   std::vector<int> exploit;
   for (int i : front) {
     if (!c[i].measured) exploit.push_back(i);
@@ -62,7 +67,9 @@ std::vector<int> SelectBatch(const std::vector<SelectionCandidate>& c,
     }
     if (!beaten) plausible.push_back(i);
   }
-  auto width = [&](int i) { return lat[i] > 0 ? (hi[i] - lo[i]) / lat[i] : 0.0; };
+  auto width = [&](int i) {
+    return lat[i] > 0 ? (hi[i] - lo[i]) / lat[i] : 0.0;
+  };
   std::stable_sort(plausible.begin(), plausible.end(), [&](int a, int b) {
     if (width(a) != width(b)) return width(a) > width(b);
     return lat[a] < lat[b];
@@ -81,8 +88,8 @@ std::vector<int> SelectBatch(const std::vector<SelectionCandidate>& c,
 }
 
 absl::StatusOr<std::unique_ptr<ActiveSearch>> ActiveSearch::Create(
-    std::vector<Sample> prior, std::vector<SearchCandidate> candidates, std::string network,
-    ActiveSearchOptions options) {
+    std::vector<Sample> prior, std::vector<SearchCandidate> candidates,
+    std::string network, ActiveSearchOptions options) {
   std::unique_ptr<ActiveSearch> s(new ActiveSearch());
   s->prior_ = std::move(prior);
   s->candidates_ = std::move(candidates);
@@ -180,7 +187,8 @@ absl::StatusOr<int> MeasurementsToBest(const std::vector<Sample>& prior,
     measured += static_cast<int>(batch.size());
     for (int i : batch) {
       if (job[i].measured <= best) return measured;
-      if (absl::Status s = (*search)->Record(i, job[i].measured); !s.ok()) return s;
+      if (absl::Status s = (*search)->Record(i, job[i].measured); !s.ok())
+        return s;
     }
     if (absl::Status s = (*search)->Refit(); !s.ok()) return s;
   }

@@ -4,14 +4,15 @@
 // - Parsing validates everything before any of it is used.
 #include "cost_model/calibration_data.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 
@@ -31,7 +32,8 @@ json ParseOr(const std::string& text) {
   return j.is_discarded() ? json::object() : j;
 }
 
-absl::StatusOr<CalibrationData> Parse(const json& j, const std::string& origin) {
+absl::StatusOr<CalibrationData> Parse(const json& j,
+                                      const std::string& origin) {
   auto bad = [&](const std::string& why) {
     return absl::InvalidArgumentError(absl::StrCat(origin, ": ", why));
   };
@@ -66,7 +68,8 @@ absl::StatusOr<CalibrationData> Parse(const json& j, const std::string& origin) 
   }
   std::map<std::string, std::string> hashes =
       j.value("models", std::map<std::string, std::string>{});
-  if (!j.contains("samples") || !j["samples"].is_array()) return bad("missing samples");
+  if (!j.contains("samples") || !j["samples"].is_array())
+    return bad("missing samples");
   const size_t n_features = FeatureNames().size();
   for (size_t i = 0; i < j["samples"].size(); ++i) {
     const json& s = j["samples"][i];
@@ -77,7 +80,8 @@ absl::StatusOr<CalibrationData> Parse(const json& j, const std::string& origin) 
     x.artifact_hash = s.value("artifact", "");
     auto it = hashes.find(x.model_name);
     if (x.model_name.empty() || x.candidate_id.empty() || it == hashes.end()) {
-      return bad(absl::StrCat("sample ", i, ": needs model (listed in models) and candidate"));
+      return bad(absl::StrCat(
+          "sample ", i, ": needs model (listed in models) and candidate"));
     }
     x.model_hash = it->second;
     if (!(x.measured > 0) || !std::isfinite(x.measured)) {
@@ -85,12 +89,13 @@ absl::StatusOr<CalibrationData> Parse(const json& j, const std::string& origin) 
     }
     const std::vector<double> f = s.value("f", std::vector<double>{});
     if (f.size() != n_features) {
-      return bad(absl::StrCat("sample ", i, ": f has ", f.size(), " values, expected ",
-                              n_features));
+      return bad(absl::StrCat("sample ", i, ": f has ", f.size(),
+                              " values, expected ", n_features));
     }
     for (double v : f) {
       if (!std::isfinite(v) || v < 0) {
-        return bad(absl::StrCat("sample ", i, ": feature values must be finite and >= 0"));
+        return bad(absl::StrCat("sample ", i,
+                                ": feature values must be finite and >= 0"));
       }
     }
     x.features.values = f;
@@ -107,6 +112,22 @@ absl::StatusOr<CalibrationData> Parse(const json& j, const std::string& origin) 
   return d;
 }
 
+std::shared_ptr<spdlog::logger> Logger() {
+  std::shared_ptr<spdlog::logger> log = spdlog::get("cost_model");
+  return log ? log : spdlog::default_logger();
+}
+
+// True when the file is JSON whose feature_set_version is not ours.
+bool IsStaleVersion(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const json j = json::parse(ss.str(), nullptr, false);
+  return j.is_object() && j.contains("feature_set_version") &&
+         j["feature_set_version"].is_number_integer() &&
+         j["feature_set_version"].get<int>() != kFeatureSetVersion;
+}
+
 }  // namespace
 
 std::string FormatCalibrationData(const CalibrationData& d) {
@@ -120,12 +141,13 @@ std::string FormatCalibrationData(const CalibrationData& d) {
   j["toolchain"] = d.toolchain;
   j["created_at"] = d.created_at;
   j["generated_by"] = d.generated_by;
-  j["calibration"] = {{"seconds", std::round(d.seconds * 10) / 10},
-                      {"measure_seconds", std::round(d.measure_seconds * 10) / 10},
-                      {"builds", d.builds},
-                      {"runs", d.runs},
-                      {"cached", d.cached},
-                      {"failed", d.failed}};
+  j["calibration"] = {
+      {"seconds", std::round(d.seconds * 10) / 10},
+      {"measure_seconds", std::round(d.measure_seconds * 10) / 10},
+      {"builds", d.builds},
+      {"runs", d.runs},
+      {"cached", d.cached},
+      {"failed", d.failed}};
   j["feature_set_version"] = kFeatureSetVersion;
   j["feature_names"] = FeatureNames();
   json models = json::object();
@@ -165,8 +187,8 @@ std::string FormatCalibrationData(const CalibrationData& d) {
   return out + "\n}\n";
 }
 
-absl::StatusOr<CalibrationData> ParseCalibrationData(std::string_view text,
-                                                     const std::string& origin) {
+absl::StatusOr<CalibrationData> ParseCalibrationData(
+    std::string_view text, const std::string& origin) {
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) {
     return absl::InvalidArgumentError(absl::StrCat(origin, ": not valid JSON"));
@@ -186,28 +208,34 @@ absl::StatusOr<CalibrationData> ReadCalibrationFile(const std::string& path) {
   return ParseCalibrationData(ss.str(), path);
 }
 
-absl::Status WriteCalibrationFile(const std::string& path, const CalibrationData& data) {
+absl::Status WriteCalibrationFile(const std::string& path,
+                                  const CalibrationData& data) {
   std::error_code ec;
   const fs::path p(path);
   if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return absl::PermissionDeniedError(absl::StrCat("cannot write ", tmp));
+    if (!f)
+      return absl::PermissionDeniedError(absl::StrCat("cannot write ", tmp));
     f << FormatCalibrationData(data);
     if (!f) return absl::InternalError(absl::StrCat("write failed: ", tmp));
   }
   fs::rename(tmp, path, ec);
-  if (ec) return absl::InternalError(absl::StrCat("rename ", tmp, ": ", ec.message()));
+  if (ec)
+    return absl::InternalError(
+        absl::StrCat("rename ", tmp, ": ", ec.message()));
   return absl::OkStatus();
 }
 
 std::string DefaultCostModelsDir() {
-  if (const char* env = std::getenv("MCUTUNE_COST_MODELS_DIR"); env && *env) return env;
+  if (const char* env = std::getenv("MCUTUNE_COST_MODELS_DIR"); env && *env)
+    return env;
   return std::string(MCUTUNE_SOURCE_DIR) + "/configs/cost_models";
 }
 
-absl::Status ImportCalibrationData(ModelStore& store, const CalibrationData& d) {
+absl::Status ImportCalibrationData(ModelStore& store,
+                                   const CalibrationData& d) {
   std::vector<int64_t> ids;
   for (const StoredSample& s : d.samples) {
     absl::StatusOr<std::optional<StoredSample>> old =
@@ -241,8 +269,8 @@ absl::Status ImportCalibrationData(ModelStore& store, const CalibrationData& d) 
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::string>> ImportShippedData(ModelStore& store,
-                                                           const std::string& dir) {
+absl::StatusOr<std::vector<std::string>> ImportShippedData(
+    ModelStore& store, const std::string& dir) {
   std::vector<std::string> imported;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return imported;
@@ -253,8 +281,17 @@ absl::StatusOr<std::vector<std::string>> ImportShippedData(ModelStore& store,
   std::sort(files.begin(), files.end());
   for (const fs::path& p : files) {
     absl::StatusOr<CalibrationData> d = ReadCalibrationFile(p.string());
+    if (!d.ok() && IsStaleVersion(p)) {
+      // Data of another feature set: usable again after a refresh.
+      Logger()->warn(
+          "{}: calibration data of another feature set, not imported (re-run "
+          "mcutune model calibrate)",
+          p.string());
+      continue;
+    }
     if (!d.ok()) return d.status();
-    absl::StatusOr<std::optional<ModelVersion>> have = store.LatestModel(d->board_kind);
+    absl::StatusOr<std::optional<ModelVersion>> have =
+        store.LatestModel(d->board_kind);
     if (!have.ok()) return have.status();
     if (*have) continue;
     if (absl::Status s = ImportCalibrationData(store, *d); !s.ok()) return s;

@@ -2,8 +2,9 @@
 // kind, shipped in the repository (configs/cost_models/<kind>.json) so that a
 // fresh install has a model for every virtual board kind.
 //
-//   `mcutune model calibrate` ──WriteCalibrationFile──► configs/cost_models/K.json
-//   fresh install / daemon start ──ImportShippedData──► ModelStore
+//   `mcutune model calibrate` ──WriteCalibrationFile──►
+//   configs/cost_models/K.json fresh install / daemon start
+//   ──ImportShippedData──► ModelStore
 //       (kinds without a stored model only: a refit is never overwritten)
 //
 // File format (one JSON object; `format` 1):
@@ -63,7 +64,8 @@ absl::StatusOr<CalibrationData> ParseCalibrationData(std::string_view json,
                                                      const std::string& origin);
 
 absl::StatusOr<CalibrationData> ReadCalibrationFile(const std::string& path);
-absl::Status WriteCalibrationFile(const std::string& path, const CalibrationData& data);
+absl::Status WriteCalibrationFile(const std::string& path,
+                                  const CalibrationData& data);
 
 // <source dir>/configs/cost_models, or $MCUTUNE_COST_MODELS_DIR when set.
 std::string DefaultCostModelsDir();
@@ -71,11 +73,13 @@ std::string DefaultCostModelsDir();
 // Adds the file's samples (source "shipped"; a sample whose kind, model
 // hash, candidate and artifact hash are already stored is reused) and its
 // model and baseline as new versions fitted on those sample ids.
-absl::Status ImportCalibrationData(ModelStore& store, const CalibrationData& data);
+absl::Status ImportCalibrationData(ModelStore& store,
+                                   const CalibrationData& data);
 
 // Imports every <dir>/*.json whose board kind has no "linear" model in the
 // store yet; returns the kinds imported. A missing dir imports nothing; a
-// malformed file is an error naming it.
+// file of another feature-set version is skipped with a warning (the data
+// needs a refresh); any other malformed file is an error naming it.
 absl::StatusOr<std::vector<std::string>> ImportShippedData(
     ModelStore& store, const std::string& dir = DefaultCostModelsDir());
 

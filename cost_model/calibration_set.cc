@@ -8,18 +8,21 @@
 
 namespace mcutune::cost_model {
 
-std::vector<int> SelectCalibrationSet(const std::vector<space::Plan>& plans, int n,
-                                      const std::set<space::Strategy>& strategies,
-                                      int64_t max_kernel_calls) {
+std::vector<int> SelectCalibrationSet(
+    const std::vector<space::Plan>& plans, int n,
+    const std::set<space::Strategy>& strategies, int64_t max_kernel_calls) {
   using space::Strategy;
   std::vector<int> chosen;
   if (n <= 0) return chosen;
-  auto allowed = [&](Strategy s) { return strategies.empty() || strategies.count(s) > 0; };
+  auto allowed = [&](Strategy s) {
+    return strategies.empty() || strategies.count(s) > 0;
+  };
   std::map<Strategy, std::vector<int>> family;
   for (size_t i = 0; i < plans.size(); ++i) {
     const space::Plan& p = plans[i];
     if (!p.metrics.fits || !allowed(p.candidate.strategy)) continue;
-    if (max_kernel_calls > 0 && p.metrics.kernel_calls > max_kernel_calls) continue;
+    if (max_kernel_calls > 0 && p.metrics.kernel_calls > max_kernel_calls)
+      continue;
     const std::string id = p.candidate.Id();
     if ((id == "layerwise" || id == "layerwise-noip") &&
         static_cast<int>(chosen.size()) < n) {
@@ -28,8 +31,9 @@ std::vector<int> SelectCalibrationSet(const std::vector<space::Plan>& plans, int
     }
     family[p.candidate.strategy].push_back(static_cast<int>(i));
   }
-  const Strategy order[] = {Strategy::kStream2D, Strategy::kPatch, Strategy::kStream1D,
-                            Strategy::kHybrid,   Strategy::kTinyOps, Strategy::kLayerwise};
+  const Strategy order[] = {Strategy::kStream2D, Strategy::kPatch,
+                            Strategy::kStream1D, Strategy::kHybrid,
+                            Strategy::kTinyOps,  Strategy::kLayerwise};
   std::map<Strategy, int> quota;
   int left = n - static_cast<int>(chosen.size());
   for (bool progress = true; left > 0 && progress;) {

@@ -31,9 +31,10 @@ namespace mcutune::cost_model {
 // straight-line, so its build time grows faster than linearly with the
 // calls, and deep splits on fine grids (thousands of calls) would dominate
 // a calibration run.
-std::vector<int> SelectCalibrationSet(const std::vector<space::Plan>& plans, int n,
-                                      const std::set<space::Strategy>& strategies = {},
-                                      int64_t max_kernel_calls = 0);
+std::vector<int> SelectCalibrationSet(
+    const std::vector<space::Plan>& plans, int n,
+    const std::set<space::Strategy>& strategies = {},
+    int64_t max_kernel_calls = 0);
 
 }  // namespace mcutune::cost_model
 

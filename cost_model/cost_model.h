@@ -19,7 +19,8 @@
 //   "linear"  count = sum_j c_j * feature_j over a chosen feature list
 //             (default DefaultLinearFeatures()): per-class costs per MAC, per
 //             output, per call, per copied byte. Coefficients are
-//             non-negative (NNLS, nnls.h) with a small ridge penalty on
+//             non-negative and at most a physical ceiling per unit
+//             (bounded NNLS, nnls.h), with a small ridge penalty on
 //             column-normalised features.
 // Both minimise the *relative* squared error (rows weighted by
 // weight / measured), because candidates of one network differ by a few
@@ -51,9 +52,9 @@ struct Sample {
   std::string model;      // network name: the group of leave-one-model-out
   std::string candidate;  // Candidate::Id()
   FeatureVector features;
-  double measured = 0;    // count per inference, > 0
-  double weight = 1;      // relative importance in the fit, > 0
-  int64_t id = 0;         // store row id (0 when not stored)
+  double measured = 0;  // count per inference, > 0
+  double weight = 1;    // relative importance in the fit, > 0
+  int64_t id = 0;       // store row id (0 when not stored)
 };
 
 struct Prediction {
@@ -74,6 +75,10 @@ struct CostModelOptions {
   double ridge = 1e-4;
   // Minimise relative error (rows weighted by 1 / measured).
   bool relative = true;
+  // Cap each per-unit cost at FeatureCostCeiling (features.h): a feature
+  // whose count is tiny in every network (FC MACs of a 2-class head) could
+  // otherwise soak up residuals at thousands of instructions per unit.
+  bool cost_ceilings = true;
   // Two-sided coverage of the prediction interval.
   double interval_coverage = 0.9;
   // Interval from leave-one-model-out residuals (needs >= 3 models).
@@ -109,7 +114,8 @@ std::unique_ptr<CostModel> MakeMacBaseline();
 // A model saved by ToJson. INVALID_ARGUMENT for malformed JSON, an unknown
 // kind or feature, a feature-set version other than kFeatureSetVersion, or
 // coefficients that do not match the features.
-absl::StatusOr<std::unique_ptr<CostModel>> CostModelFromJson(std::string_view json);
+absl::StatusOr<std::unique_ptr<CostModel>> CostModelFromJson(
+    std::string_view json);
 
 }  // namespace mcutune::cost_model
 

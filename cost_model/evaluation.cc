@@ -6,10 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <set>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 
@@ -18,17 +17,21 @@ namespace {
 
 double Mean(const std::vector<double>& v) {
   if (v.empty()) return 0;
-  return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+  return std::accumulate(v.begin(), v.end(), 0.0) /
+         static_cast<double>(v.size());
 }
 
-std::map<std::string, std::vector<int>> ByGroup(const std::vector<std::string>& groups) {
+std::map<std::string, std::vector<int>> ByGroup(
+    const std::vector<std::string>& groups) {
   std::map<std::string, std::vector<int>> by;
-  for (size_t i = 0; i < groups.size(); ++i) by[groups[i]].push_back(static_cast<int>(i));
+  for (size_t i = 0; i < groups.size(); ++i)
+    by[groups[i]].push_back(static_cast<int>(i));
   return by;
 }
 
 // True when a measured-best sample of `idx` is among the k predicted best.
-bool BestInTopK(const std::vector<int>& idx, const std::vector<double>& measured,
+bool BestInTopK(const std::vector<int>& idx,
+                const std::vector<double>& measured,
                 const std::vector<double>& predicted, int k) {
   std::vector<int> order = idx;
   std::stable_sort(order.begin(), order.end(),
@@ -95,7 +98,8 @@ double Mape(const std::vector<double>& measured,
 std::vector<double> Ranks(const std::vector<double>& v) {
   std::vector<int> order(v.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return v[a] < v[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return v[a] < v[b]; });
   std::vector<double> rank(v.size());
   for (size_t i = 0; i < order.size();) {
     size_t j = i;
@@ -124,7 +128,8 @@ double TopKRecall(const std::vector<std::string>& groups,
   return n ? static_cast<double>(hits) / n : 1.0;
 }
 
-Scores Score(const std::vector<Sample>& samples, const std::vector<Prediction>& p) {
+Scores Score(const std::vector<Sample>& samples,
+             const std::vector<Prediction>& p) {
   Scores s;
   std::vector<double> y, q;
   std::vector<std::string> groups;
@@ -133,7 +138,8 @@ Scores Score(const std::vector<Sample>& samples, const std::vector<Prediction>& 
     y.push_back(samples[i].measured);
     q.push_back(p[i].mean);
     groups.push_back(samples[i].model);
-    if (samples[i].measured >= p[i].lower && samples[i].measured <= p[i].upper) ++inside;
+    if (samples[i].measured >= p[i].lower && samples[i].measured <= p[i].upper)
+      ++inside;
   }
   s.samples = static_cast<int>(y.size());
   const auto by = ByGroup(groups);
@@ -156,13 +162,14 @@ Scores Score(const std::vector<Sample>& samples, const std::vector<Prediction>& 
   return s;
 }
 
-absl::StatusOr<EvaluationReport> LeaveOneModelOut(const std::vector<Sample>& samples,
-                                                  const CostModelOptions& options) {
+absl::StatusOr<EvaluationReport> LeaveOneModelOut(
+    const std::vector<Sample>& samples, const CostModelOptions& options) {
   std::set<std::string> models;
   for (const Sample& s : samples) models.insert(s.model);
   if (models.size() < 2) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "leave-one-model-out needs samples of at least 2 networks, got ", models.size()));
+        "leave-one-model-out needs samples of at least 2 networks, got ",
+        models.size()));
   }
   EvaluationReport r;
   r.method = "leave_one_model_out";

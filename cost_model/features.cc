@@ -7,21 +7,23 @@
 //   both axes). Non-spatial operators (FC, MEAN, global pooling, ...) count
 //   their whole work once, at their first step: tinyops splits their input
 //   into DMA blocks but runs the kernel once.
-// - In place: a depthwise step whose written buffer overlaps a read buffer
-//   in the same memory (the rule the emitters use).
+// - In place: a depthwise step whose written activation/patch buffer
+//   overlaps a different activation/patch buffer it reads, in the same
+//   memory (the rule the emitters use; stream buffers a step both reads and
+//   writes are not its input).
 // - Copies: kCopy steps (tinyops DMA: block rows x row bytes, or the
 //   constant's bytes) and, for stream / hybrid schedules, the stream-buffer
-//   loads and saves, replayed over the patch geometry as the patch emitter
-//   does them (codegen/patch_emitter.cc).
+//   loads and saves (stream_copies.h).
 #include "cost_model/features.h"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/str_cat.h"
+#include "cost_model/stream_copies.h"
 #include "graph/analysis.h"
 #include "graph/op_shape_checks.h"
 #include "tuner/space/patch_geometry.h"
@@ -34,21 +36,57 @@ using graph::OpType;
 const std::vector<std::string>& Names() {
   static const std::vector<std::string> names = {
       "one",
-      "macs.conv1x1", "macs.conv1x1_narrow", "macs.conv3x3", "macs.conv5x5",
-      "macs.conv7x7", "macs.convkxk",
-      "macs.dw3_s1", "macs.dw3_s2", "macs.dw5_s1", "macs.dw5_s2",
-      "macs.dw7_s1", "macs.dw7_s2", "macs.dwk", "macs.dw_border",
-      "macs.dw_inplace", "macs.fc",
-      "elems.add", "elems.pool", "elems.mean", "elems.move",
-      "outputs.conv1x1", "outputs.convkxk", "outputs.dw", "outputs.fc",
-      "pixels.conv1x1", "pixels.convkxk", "pixels.dw",
-      "macs.conv", "macs.conv_generic", "macs.dw3", "macs.dw_large", "macs.dot_tail",
-      "im2col.bytes", "im2col.calls", "inplace.window_bytes", "rows",
-      "kernel_calls", "stage.calls",
-      "copy.bytes", "copy.calls", "copy.rows",
-      "macs.total", "macs.planned", "macs.recomputed",
-      "ext.traffic_bytes", "ext.wait_bytes", "dma.transfers",
-      "sram.peak_bytes", "flash.bytes",
+      "macs.conv1x1",
+      "macs.conv1x1_narrow",
+      "macs.conv3x3",
+      "macs.conv5x5",
+      "macs.conv7x7",
+      "macs.convkxk",
+      "macs.dw3_s1",
+      "macs.dw3_s2",
+      "macs.dw5_s1",
+      "macs.dw5_s2",
+      "macs.dw7_s1",
+      "macs.dw7_s2",
+      "macs.dwk",
+      "macs.dw_border",
+      "macs.dw_inplace",
+      "macs.dw_multiplier",
+      "macs.dw_scalar",
+      "macs.fc",
+      "elems.add",
+      "elems.pool",
+      "elems.mean",
+      "elems.move",
+      "outputs.conv1x1",
+      "outputs.convkxk",
+      "outputs.dw",
+      "outputs.fc",
+      "pixels.conv1x1",
+      "pixels.convkxk",
+      "pixels.dw",
+      "macs.conv",
+      "macs.conv_generic",
+      "macs.dw3",
+      "macs.dw_large",
+      "macs.dot_tail",
+      "im2col.bytes",
+      "im2col.calls",
+      "inplace.window_bytes",
+      "rows",
+      "kernel_calls",
+      "stage.calls",
+      "copy.bytes",
+      "copy.calls",
+      "copy.rows",
+      "macs.total",
+      "macs.planned",
+      "macs.recomputed",
+      "ext.traffic_bytes",
+      "ext.wait_bytes",
+      "dma.transfers",
+      "sram.peak_bytes",
+      "flash.bytes",
   };
   return names;
 }
@@ -56,12 +94,13 @@ const std::vector<std::string>& Names() {
 // Feature indices used while extracting (resolved once).
 struct Idx {
   int one, conv1x1, conv1x1_narrow, conv3, conv5, conv7, convk;
-  int dw[3][2], dwk, dw_border, dw_inplace, fc;
+  int dw[3][2], dwk, dw_border, dw_inplace, dw_mult, dw_scalar, fc;
   int add, pool, mean, move;
   int out_1x1, out_k, out_dw, out_fc, px_1x1, px_k, px_dw;
   int conv_all, conv_generic, dw3, dw_large, dot_tail;
   int im2col_bytes, im2col_calls, window_bytes, rows, calls, stage_calls;
-  int copy_bytes, copy_calls, copy_rows, macs_total, macs_planned, macs_recomputed;
+  int copy_bytes, copy_calls, copy_rows, macs_total, macs_planned,
+      macs_recomputed;
   int ext_traffic, ext_wait, dma, sram, flash;
 };
 
@@ -85,6 +124,8 @@ const Idx& I() {
     i.dwk = f("macs.dwk");
     i.dw_border = f("macs.dw_border");
     i.dw_inplace = f("macs.dw_inplace");
+    i.dw_mult = f("macs.dw_multiplier");
+    i.dw_scalar = f("macs.dw_scalar");
     i.fc = f("macs.fc");
     i.add = f("elems.add");
     i.pool = f("elems.pool");
@@ -126,8 +167,8 @@ const Idx& I() {
 
 struct OpInfo {
   OpType type = OpType::kConv2D;
-  bool spatial = false;  // 4-D output larger than 1x1: work follows regions
-  int mac_feature = -1;  // MAC class (conv / depthwise / fc)
+  bool spatial = false;     // 4-D output larger than 1x1: work follows regions
+  int mac_feature = -1;     // MAC class (conv / depthwise / fc)
   int64_t macs_whole = 0;   // whole operator (analysis)
   int64_t elems_whole = 0;  // non-MAC work of the whole operator
   int kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
@@ -160,6 +201,27 @@ int FeatureIndex(std::string_view name) {
     if (n[i] == name) return static_cast<int>(i);
   }
   return -1;
+}
+
+double FeatureCostCeiling(std::string_view name) {
+  auto starts = [&](std::string_view p) {
+    return name.substr(0, p.size()) == p;
+  };
+  if (name == "macs.total" || name == "macs.planned" ||
+      name == "macs.recomputed" || starts("ext.") || starts("sram.") ||
+      starts("flash.") || name == "one" || name == "dma.transfers") {
+    return std::numeric_limits<double>::infinity();
+  }
+  if (starts("macs.")) return 40;
+  if (starts("outputs.") || starts("elems.")) return 400;
+  if (starts("pixels.") || name == "rows" || name == "copy.rows") return 2000;
+  if (name == "im2col.bytes" || name == "copy.bytes" ||
+      name == "inplace.window_bytes") {
+    return 20;
+  }
+  if (name == "im2col.calls" || name == "copy.calls") return 500;
+  if (name == "kernel_calls" || name == "stage.calls") return 5000;
+  return std::numeric_limits<double>::infinity();
 }
 
 FeatureVector::FeatureVector() : values(Names().size(), 0.0) {}
@@ -215,7 +277,8 @@ struct FeatureExtractor::Impl {
       : g(graph), board(b), analysis(graph::Analyze(graph)) {
     stage = space::AnalyzePatchStage(g, analysis);
     ops.resize(g.ops.size());
-    for (size_t i = 0; i < g.ops.size(); ++i) ops[i] = Describe(static_cast<int>(i));
+    for (size_t i = 0; i < g.ops.size(); ++i)
+      ops[i] = Describe(static_cast<int>(i));
   }
 
   OpInfo Describe(int index) const {
@@ -228,8 +291,8 @@ struct FeatureExtractor::Impl {
     info.out_h = Dim(out, 1, 1);
     info.out_w = Dim(out, 2, 1);
     info.out_c = Dim(out, 3, static_cast<int>(out.num_elements()));
-    info.spatial = out.shape.size() == 4 &&
-                   int64_t{info.out_h} * info.out_w > 1;
+    info.spatial =
+        out.shape.size() == 4 && int64_t{info.out_h} * info.out_w > 1;
     const int in_t = o.inputs.empty() ? -1 : o.inputs[0];
     if (in_t >= 0) {
       const graph::Tensor& in = g.tensors[in_t];
@@ -272,11 +335,11 @@ struct FeatureExtractor::Impl {
       const int k = info.kh == info.kw ? info.kh : 0;
       const int s = info.sh == info.sw ? info.sh : 0;
       const int ki = k == 3 ? 0 : k == 5 ? 1 : k == 7 ? 2 : -1;
-      info.mac_feature = ki >= 0 && (s == 1 || s == 2) &&
-                                 op.depth_multiplier == 1 && info.dh == 1 &&
-                                 info.dw == 1
-                             ? x.dw[ki][s - 1]
-                             : x.dwk;
+      info.mac_feature =
+          op.depth_multiplier != 1 ? x.dw_mult
+          : ki >= 0 && (s == 1 || s == 2) && info.dh == 1 && info.dw == 1
+              ? x.dw[ki][s - 1]
+              : x.dwk;
     } else if (o.type == OpType::kFullyConnected) {
       info.mac_feature = x.fc;
     }
@@ -304,7 +367,8 @@ struct FeatureExtractor::Impl {
         const int iy = oy * op.sh - op.pad_top + ky * op.dh;
         calls += iy < 0 || iy >= op.in_h
                      ? static_cast<double>(width)
-                     : static_cast<double>(contiguous + (width - contiguous) * op.kw);
+                     : static_cast<double>(contiguous +
+                                           (width - contiguous) * op.kw);
       }
     }
     return calls;
@@ -336,7 +400,8 @@ struct FeatureExtractor::Impl {
         case OpType::kDepthwiseConv2D:
           v[op.mac_feature] += op.macs_whole;
           if (o.type == OpType::kConv2D) {
-            v[x.dot_tail] += static_cast<double>(op.out_c) * ((int64_t{op.kh} * op.kw * op.in_c) % 4);
+            v[x.dot_tail] += static_cast<double>(op.out_c) *
+                             ((int64_t{op.kh} * op.kw * op.in_c) % 4);
           }
           v[o.type == OpType::kConv2D ? x.out_1x1 : x.out_dw] += op.out_c;
           break;
@@ -380,30 +445,40 @@ struct FeatureExtractor::Impl {
         const double macs = static_cast<double>(outs) * op.kh * op.kw;
         v[x.out_dw] += outs;
         v[x.px_dw] += pixels;
+        // In place: the output's buffer overlaps (or aliases) the input's.
+        // Stream buffers a step both reads and writes do not count.
+        auto data = [](const space::Buffer& b) {
+          return b.kind == space::BufferKind::kActivation ||
+                 b.kind == space::BufferKind::kPatch;
+        };
         bool in_place = false;
         for (int w : s.writes) {
           for (int rd : s.reads) {
             const space::Buffer& a = plan.buffers[w];
             const space::Buffer& b = plan.buffers[rd];
-            if (b.kind == space::BufferKind::kScratch) continue;
+            if (w == rd || !data(a) || !data(b)) continue;
             if (a.alias_of == rd || Overlap(a, b)) in_place = true;
           }
         }
         if (in_place) {
           v[x.dw_inplace] += macs;
-          const int rows = std::min<int64_t>(
-              op.in_h, int64_t{r.y1 - r.y0 - 1} * op.sh + (op.kh - 1) * op.dh + 1);
+          const int rows =
+              std::min<int64_t>(op.in_h, int64_t{r.y1 - r.y0 - 1} * op.sh +
+                                             (op.kh - 1) * op.dh + 1);
           const int cols = s.patch >= 0
-                               ? std::min<int64_t>(op.in_w, int64_t{r.x1 - r.x0 - 1} * op.sw +
-                                                                (op.kw - 1) * op.dw + 1)
+                               ? std::min<int64_t>(
+                                     op.in_w, int64_t{r.x1 - r.x0 - 1} * op.sw +
+                                                  (op.kw - 1) * op.dw + 1)
                                : op.in_w;
           v[x.window_bytes] += static_cast<double>(rows) * cols * op.out_c;
         } else {
           v[op.mac_feature] += macs;
-          const int64_t inner =
-              InteriorCount(r.y0, r.y1, op.sh, op.pad_top, (op.kh - 1) * op.dh, op.in_h) *
-              InteriorCount(r.x0, r.x1, op.sw, op.pad_left, (op.kw - 1) * op.dw, op.in_w);
-          v[x.dw_border] += static_cast<double>(pixels - inner) * op.out_c * op.kh * op.kw;
+          const int64_t inner = InteriorCount(r.y0, r.y1, op.sh, op.pad_top,
+                                              (op.kh - 1) * op.dh, op.in_h) *
+                                InteriorCount(r.x0, r.x1, op.sw, op.pad_left,
+                                              (op.kw - 1) * op.dw, op.in_w);
+          v[x.dw_border] +=
+              static_cast<double>(pixels - inner) * op.out_c * op.kh * op.kw;
         }
         break;
       }
@@ -446,7 +521,7 @@ struct FeatureExtractor::Impl {
     f->values[x.copy_bytes] += bytes;
   }
 
-  // Replays the patch emitter's stream loads / saves (Stream() there).
+  // Stream-buffer loads and saves of stream / hybrid schedules.
   void StreamCopies(const space::Plan& plan, FeatureVector* f) const {
     const space::Candidate& c = plan.candidate;
     if (c.strategy == space::Strategy::kLayerwise ||
@@ -457,65 +532,11 @@ struct FeatureExtractor::Impl {
     absl::StatusOr<space::PatchGeometry> geo = space::ComputePatchGeometry(
         g, stage, c.n_patch, c.split_idx, space::ModesOf(c), false);
     if (!geo.ok()) return;
+    const CopyCounts n = ReplayStreamCopies(*geo);
     const Idx& x = I();
-    auto copy = [&](int64_t rows, int64_t row_bytes) {
-      if (rows <= 0 || row_bytes <= 0) return;
-      f->values[x.copy_calls] += 1;
-      f->values[x.copy_rows] += rows;
-      f->values[x.copy_bytes] += static_cast<double>(rows) * row_bytes;
-    };
-    struct Col {
-      int x0 = 0, x1 = 0, y0 = 0, y1 = 0;
-    };
-    std::vector<Col> cols(geo->tensors.size());
-    std::vector<std::vector<std::pair<int, int>>> lines(geo->tensors.size());
-    const int n = geo->n_patch;
-    for (int p = 0; p < n * n; ++p) {
-      const int r = p / n, cc = p % n;
-      for (size_t i = 0; i < geo->ops.size(); ++i) {
-        const int ti = geo->op_tensor[i];
-        const space::StageTensor& st = geo->tensors[ti];
-        if (st.full) continue;
-        const space::Span ny = st.need_y[r], nx = st.need_x[cc];
-        if (ny.empty() || nx.empty()) continue;
-        const space::Span cy = st.comp_y[r], cx = st.comp_x[cc];
-        const int fy = cy.empty() ? ny.hi : cy.lo;
-        const int fx = cx.empty() ? nx.hi : cx.lo;
-        const bool xs = st.mode != space::StageMode::kRecompute;
-        const bool ys = st.mode == space::StageMode::kStream2D;
-        const int64_t ch = st.channels;
-        if (fx > nx.lo) copy(ny.size(), (fx - nx.lo) * ch);
-        if (fy > ny.lo && fx < nx.hi) copy(fy - ny.lo, (nx.hi - fx) * ch);
-        Col& col = cols[ti];
-        if (cc == 0) col = {};
-        if (xs && cc + 1 < n && !st.need_x[cc + 1].empty()) {
-          const int x0 = std::max(st.need_x[cc + 1].lo, nx.lo);
-          const bool old_rows = col.y0 == ny.lo && col.y1 == ny.hi;
-          const int hi = std::max(nx.hi, old_rows ? col.x1 : nx.hi);
-          const int keep = std::max(nx.hi, x0);
-          if (hi > x0) {
-            if (keep < hi) copy(ny.size(), (hi - keep) * ch);
-            if (x0 < nx.hi) copy(ny.size(), (nx.hi - x0) * ch);
-            col = {x0, hi, ny.lo, ny.hi};
-          } else {
-            col = {};
-          }
-        }
-        if (ys && r + 1 < n && !st.need_y[r + 1].empty() && !cx.empty()) {
-          std::vector<std::pair<int, int>>& l = lines[ti];
-          l.resize(st.width, {-1, -1});
-          const int y0 = std::max(st.need_y[r + 1].lo, ny.lo);
-          const std::pair<int, int> old = l[cx.lo];
-          const int hi = std::max(ny.hi, old.first >= 0 ? old.second : ny.hi);
-          const int keep = std::max(ny.hi, y0);
-          if (hi > y0) {
-            if (keep < hi) copy(hi - keep, cx.size() * ch);
-            if (y0 < ny.hi) copy(ny.hi - y0, cx.size() * ch);
-            for (int xx = cx.lo; xx < cx.hi; ++xx) l[xx] = {y0, hi};
-          }
-        }
-      }
-    }
+    f->values[x.copy_calls] += n.calls;
+    f->values[x.copy_rows] += n.rows;
+    f->values[x.copy_bytes] += n.bytes;
   }
 };
 
@@ -541,42 +562,48 @@ absl::StatusOr<FeatureVector> FeatureExtractor::Extract(
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     const space::Step& s = plan.steps[i];
     if (s.op < 0 || s.op >= n_ops) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "plan step ", i, " names operator ", s.op, " (graph has ", n_ops, ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("plan step ", i, " names operator ", s.op,
+                       " (graph has ", n_ops, ")"));
     }
     for (const std::vector<int>* ids : {&s.reads, &s.writes}) {
       for (int b : *ids) {
         if (b < 0 || b >= n_buffers) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "plan step ", i, " names buffer ", b, " (plan has ", n_buffers, ")"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("plan step ", i, " names buffer ", b, " (plan has ",
+                           n_buffers, ")"));
         }
       }
     }
     if (s.kind == space::StepKind::kCopy) {
       if (s.reads.empty() || s.writes.empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("plan copy step ", i, " has no source or destination"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "plan copy step ", i, " has no source or destination"));
       }
       m.CopyStep(plan, s, &f);
       continue;
     }
-    if (absl::Status st = m.KernelStep(plan, s, &counted, &f); !st.ok()) return st;
+    if (absl::Status st = m.KernelStep(plan, s, &counted, &f); !st.ok())
+      return st;
   }
   m.StreamCopies(plan, &f);
   double macs = 0;
   for (int i : {x.conv1x1, x.conv1x1_narrow, x.conv3, x.conv5, x.conv7, x.convk,
-                x.dwk, x.dw_inplace, x.fc}) {
+                x.dwk, x.dw_inplace, x.dw_mult, x.fc}) {
     macs += f.values[i];
   }
-  for (int k = 0; k < 3; ++k) macs += f.values[x.dw[k][0]] + f.values[x.dw[k][1]];
+  for (int k = 0; k < 3; ++k)
+    macs += f.values[x.dw[k][0]] + f.values[x.dw[k][1]];
   f.values[x.macs_total] = macs;
-  f.values[x.conv_generic] =
-      f.values[x.conv3] + f.values[x.conv5] + f.values[x.conv7] + f.values[x.convk];
-  f.values[x.conv_all] =
-      f.values[x.conv_generic] + f.values[x.conv1x1] + f.values[x.conv1x1_narrow];
+  f.values[x.conv_generic] = f.values[x.conv3] + f.values[x.conv5] +
+                             f.values[x.conv7] + f.values[x.convk];
+  f.values[x.conv_all] = f.values[x.conv_generic] + f.values[x.conv1x1] +
+                         f.values[x.conv1x1_narrow];
   f.values[x.dw3] = f.values[x.dw[0][0]] + f.values[x.dw[0][1]];
-  f.values[x.dw_large] = f.values[x.dw[1][0]] + f.values[x.dw[1][1]] + f.values[x.dw[2][0]] +
-                         f.values[x.dw[2][1]] + f.values[x.dwk];
+  f.values[x.dw_large] = f.values[x.dw[1][0]] + f.values[x.dw[1][1]] +
+                         f.values[x.dw[2][0]] + f.values[x.dw[2][1]] +
+                         f.values[x.dwk];
+  f.values[x.dw_scalar] = f.values[x.dw_inplace] + f.values[x.dw_mult];
   f.values[x.macs_recomputed] =
       std::max(0.0, macs - static_cast<double>(m.analysis.macs_total));
   const space::Metrics& mt = plan.metrics;
@@ -590,7 +617,8 @@ absl::StatusOr<FeatureVector> FeatureExtractor::Extract(
   f.values[x.ext_wait] =
       static_cast<double>(mt.ext_ram_read_bytes + mt.ext_ram_write_bytes) *
           (ram ? ram->wait_states : 0) +
-      static_cast<double>(mt.ext_flash_read_bytes) * (flash ? flash->wait_states : 0);
+      static_cast<double>(mt.ext_flash_read_bytes) *
+          (flash ? flash->wait_states : 0);
   return f;
 }
 

@@ -3,7 +3,8 @@
 //   Plan (steps + buffers) + Graph + BoardSpec
 //        │ FeatureExtractor::Extract
 //        ▼
-//   FeatureVector {values[i] of FeatureNames()[i]}  ──► CostModel (cost_model.h)
+//   FeatureVector {values[i] of FeatureNames()[i]}  ──► CostModel
+//   (cost_model.h)
 //
 // Everything is counted from the schedule as the code generator runs it, not
 // from the planner's MAC totals: a step's work is its output region times the
@@ -20,14 +21,19 @@
 //   macs.conv3x3         MACs          CONV_2D 3x3 (im2col + two-pixel block)
 //   macs.conv5x5, macs.conv7x7, macs.convkxk (other sizes, e.g. 10x4)
 //   macs.dw3_s1, macs.dw3_s2, macs.dw5_s1, macs.dw5_s2, macs.dw7_s1,
-//   macs.dw7_s2, macs.dwk (other k / stride)
-//                        MACs          DEPTHWISE_CONV_2D, out of place, by
-//                                      kernel size and stride
+//   macs.dw7_s2, macs.dwk (other k / stride / dilation)
+//                        MACs          DEPTHWISE_CONV_2D, out of place,
+//                                      multiplier 1, by kernel size and stride
+//   macs.dw_multiplier   MACs          out-of-place depthwise with a depth
+//                                      multiplier other than 1 (the scalar
+//                                      per-output-channel loop)
 //   macs.dw_border       MACs          out-of-place depthwise MACs of output
 //                                      pixels whose window crosses the image
 //                                      border (general, checked tap loop)
 //   macs.dw_inplace      MACs          in-place depthwise (scalar,
 //                                      channel-by-channel kernel)
+//   macs.dw_scalar       MACs          dw_inplace + dw_multiplier (both run
+//                                      a scalar tap loop with border checks)
 //   macs.fc              MACs          FULLY_CONNECTED
 //   elems.add            elements      ADD outputs
 //   elems.pool           elem x window AVERAGE/MAX_POOL_2D
@@ -43,8 +49,9 @@
 //   macs.conv_generic    MACs          sum of the k x k conv classes (one
 //                                      kernel loop runs them all)
 //   macs.dw3             MACs          dw3_s1 + dw3_s2 (unrolled 3x3 path)
-//   macs.dw_large        MACs          the other out-of-place depthwise
-//                                      classes (generic tap loop)
+//   macs.dw_large        MACs          the other out-of-place multiplier-1
+//                                      depthwise classes (generic 4-channel
+//                                      tap loop)
 //   macs.dot_tail        MACs          conv MACs in the scalar remainder of
 //                                      the 4-wide dot products: outputs x
 //                                      (kh * kw * cin mod 4)
@@ -65,13 +72,16 @@
 //                                      figure: the MAC-only baseline's input)
 //   macs.recomputed      MACs          executed MACs beyond the layer-wise ones
 //   ext.traffic_bytes    bytes         Metrics::ext_traffic_bytes
-//   ext.wait_bytes       bytes         external bytes read x wait states of
-//                                      the memory read (0 on QEMU: no wait
-//                                      states are emulated; for real boards)
+//   ext.wait_bytes       bytes         external bytes moved x the wait
+//                                      states of that memory (board file);
+//                                      for real boards: QEMU emulates no
+//                                      wait states, so no signal there
 //   dma.transfers        transfers     Metrics::dma_transfers
 //   sram.peak_bytes      bytes         MemoryBreakdown::peak_sram_bytes
 //   flash.bytes          bytes         Metrics::flash_bytes (internal flash)
 //
+// The linear model uses a subset (DefaultLinearFeatures(), cost_model.h);
+// the rest are kept for analysis, other model kinds and real boards.
 // The feature set is versioned (kFeatureSetVersion): stored samples carry the
 // version and are re-extracted from their plans when it changes.
 // Thread-safe: a FeatureExtractor is immutable after construction.
@@ -90,7 +100,7 @@
 
 namespace mcutune::cost_model {
 
-inline constexpr int kFeatureSetVersion = 3;
+inline constexpr int kFeatureSetVersion = 5;
 
 // Every feature name, in the order of FeatureVector::values.
 const std::vector<std::string>& FeatureNames();
@@ -101,7 +111,7 @@ struct FeatureVector {
   std::vector<double> values;  // FeatureNames().size() entries
 
   FeatureVector();
-  double Get(std::string_view name) const;  // 0 for unknown names
+  double Get(std::string_view name) const;        // 0 for unknown names
   void Set(std::string_view name, double value);  // ignores unknown names
 };
 
@@ -131,6 +141,13 @@ class FeatureExtractor {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The most instructions one unit of a feature can plausibly cost in the
+// kernel library (about 5-10x what its loops spend): 40 per MAC (the scalar
+// in-place depthwise loop spends ~20), 400 per requantised output or
+// element, 2000 per pixel or row, 20 per byte moved, 500 per memcpy call,
+// 5000 per kernel call; +infinity for totals and memory figures.
+double FeatureCostCeiling(std::string_view name);
 
 // One-shot convenience: FeatureExtractor(graph, board).Extract(plan).
 absl::StatusOr<FeatureVector> ExtractFeatures(const space::Plan& plan,

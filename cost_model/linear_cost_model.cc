@@ -8,10 +8,10 @@
 //   the interval contains the mean.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "cost_model/cost_model.h"
@@ -33,7 +33,8 @@ double Quantile(std::vector<double> v, double q) {
 
 class LinearCostModel : public CostModel {
  public:
-  explicit LinearCostModel(CostModelOptions options) : options_(std::move(options)) {
+  explicit LinearCostModel(CostModelOptions options)
+      : options_(std::move(options)) {
     if (options_.kind == ModelKind::kMacBaseline) {
       options_.features = {"one", "macs.planned"};
     } else if (options_.features.empty()) {
@@ -43,23 +44,24 @@ class LinearCostModel : public CostModel {
 
   absl::Status Fit(const std::vector<Sample>& samples) override {
     if (samples.size() < 2) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("cost model fit needs at least 2 samples, got ", samples.size()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cost model fit needs at least 2 samples, got ", samples.size()));
     }
     std::vector<int> cols;
     for (const std::string& name : options_.features) {
       const int i = FeatureIndex(name);
       if (i < 0) {
-        return absl::InvalidArgumentError(absl::StrCat("unknown feature '", name, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("unknown feature '", name, "'"));
       }
       cols.push_back(i);
     }
     for (const Sample& s : samples) {
       if (!(s.measured > 0) || !std::isfinite(s.measured) || !(s.weight > 0) ||
           !std::isfinite(s.weight)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "sample ", s.model, "/", s.candidate,
-            ": measured count and weight must be finite and > 0"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("sample ", s.model, "/", s.candidate,
+                         ": measured count and weight must be finite and > 0"));
       }
     }
     const Eigen::VectorXd coef = Solve(samples, cols);
@@ -72,7 +74,8 @@ class LinearCostModel : public CostModel {
       source = "leave_one_model_out";
       for (const std::string& m : models) {
         std::vector<Sample> train, test;
-        for (const Sample& s : samples) (s.model == m ? test : train).push_back(s);
+        for (const Sample& s : samples)
+          (s.model == m ? test : train).push_back(s);
         const Eigen::VectorXd c = Solve(train, cols);
         for (const Sample& s : test) rel.push_back(Relative(s, cols, c));
       }
@@ -114,9 +117,11 @@ class LinearCostModel : public CostModel {
                      {"rel_lo", rel_lo_},
                      {"rel_hi", rel_hi_},
                      {"source", interval_source_}};
-    j["options"] = {{"ridge", options_.ridge},
-                    {"relative", options_.relative},
-                    {"cross_validated_interval", options_.cross_validated_interval}};
+    j["options"] = {
+        {"ridge", options_.ridge},
+        {"relative", options_.relative},
+        {"cost_ceilings", options_.cost_ceilings},
+        {"cross_validated_interval", options_.cross_validated_interval}};
     j["fit"] = {{"samples", n_samples_}, {"models", n_models_}};
     return j.dump();
   }
@@ -131,8 +136,8 @@ class LinearCostModel : public CostModel {
   }
 
   // Restores a saved fit (CostModelFromJson).
-  void Restore(std::vector<int> cols, Eigen::VectorXd coef, double lo, double hi,
-               std::string source, int samples, int models) {
+  void Restore(std::vector<int> cols, Eigen::VectorXd coef, double lo,
+               double hi, std::string source, int samples, int models) {
     cols_ = std::move(cols);
     coef_ = std::move(coef);
     rel_lo_ = lo;
@@ -171,7 +176,8 @@ class LinearCostModel : public CostModel {
     }
     Eigen::VectorXd scale(p);
     for (int k = 0; k < p; ++k) {
-      const double rms = a.col(k).head(n).norm() / std::sqrt(static_cast<double>(n));
+      const double rms =
+          a.col(k).head(n).norm() / std::sqrt(static_cast<double>(n));
       scale[k] = rms > 0 ? 1 / rms : 0;
       a.col(k).head(n) *= scale[k];
     }
@@ -179,7 +185,14 @@ class LinearCostModel : public CostModel {
     const double lambda = std::sqrt(std::max(0.0, options_.ridge) * n);
     const int one = FeatureIndex("one");
     for (int k = 0; k < p; ++k) a(n + k, k) = cols[k] == one ? 0 : lambda;
-    const NnlsResult r = SolveNnls(a, b);
+    std::vector<double> upper(p, std::numeric_limits<double>::infinity());
+    if (options_.cost_ceilings) {
+      for (int k = 0; k < p; ++k) {
+        const double ceiling = FeatureCostCeiling(FeatureNames()[cols[k]]);
+        if (scale[k] > 0) upper[k] = ceiling / scale[k];
+      }
+    }
+    const NnlsResult r = SolveBoundedNnls(a, b, upper);
     Eigen::VectorXd coef = r.x.cwiseProduct(scale);
     return coef;
   }
@@ -205,14 +218,19 @@ const std::vector<std::string>& DefaultLinearFeatures() {
   // share the dot-product loop; separate conv classes could not be learned
   // for a held-out network whose k x k convolutions are unlike the stems of
   // the others), per-output requantisation costs, the depthwise 3x3 /
-  // larger / border / in-place loops, and the overheads.
+  // larger / border / in-place loops, and the overheads. Left out: counts
+  // too small to identify across networks (FC outputs, pooling, softmax),
+  // which otherwise soak up residuals with absurd per-unit costs.
   static const std::vector<std::string> f = {
-      "macs.conv",        "macs.dot_tail",    "macs.dw3",
-      "macs.dw_large",    "macs.dw_border",   "macs.dw_inplace",
-      "macs.fc",          "elems.add",        "outputs.conv1x1",
-      "outputs.convkxk",  "outputs.dw",       "outputs.fc",
-      "im2col.bytes",     "im2col.calls",     "inplace.window_bytes",
-      "kernel_calls",     "copy.bytes",       "copy.calls",
+      "macs.conv",       "macs.dot_tail",
+      "macs.dw3",        "macs.dw_large",
+      "macs.dw_border",  "macs.dw_scalar",
+      "macs.fc",         "elems.add",
+      "outputs.conv1x1", "outputs.convkxk",
+      "outputs.dw",      "im2col.bytes",
+      "im2col.calls",    "inplace.window_bytes",
+      "kernel_calls",    "copy.bytes",
+      "copy.calls",
   };
   return f;
 }
@@ -253,8 +271,10 @@ absl::StatusOr<std::unique_ptr<CostModel>> ParseModel(std::string_view text) {
   }
   if (!j.contains("features") || !j["features"].is_array() ||
       !j.contains("coefficients") || !j["coefficients"].is_array() ||
-      j["features"].size() != j["coefficients"].size() || j["features"].empty()) {
-    return bad("features and coefficients must be arrays of equal, non-zero length");
+      j["features"].size() != j["coefficients"].size() ||
+      j["features"].empty()) {
+    return bad(
+        "features and coefficients must be arrays of equal, non-zero length");
   }
   std::vector<int> cols;
   Eigen::VectorXd coef(static_cast<Eigen::Index>(j["features"].size()));
@@ -291,8 +311,9 @@ absl::StatusOr<std::unique_ptr<CostModel>> ParseModel(std::string_view text) {
   if (j.contains("options") && j["options"].is_object()) {
     o.ridge = j["options"].value("ridge", o.ridge);
     o.relative = j["options"].value("relative", o.relative);
-    o.cross_validated_interval =
-        j["options"].value("cross_validated_interval", o.cross_validated_interval);
+    o.cost_ceilings = j["options"].value("cost_ceilings", o.cost_ceilings);
+    o.cross_validated_interval = j["options"].value("cross_validated_interval",
+                                                    o.cross_validated_interval);
   }
   int samples = 0, models = 0;
   if (j.contains("fit") && j["fit"].is_object()) {
@@ -306,11 +327,13 @@ absl::StatusOr<std::unique_ptr<CostModel>> ParseModel(std::string_view text) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<CostModel>> CostModelFromJson(std::string_view text) {
+absl::StatusOr<std::unique_ptr<CostModel>> CostModelFromJson(
+    std::string_view text) {
   try {
     return ParseModel(text);
   } catch (const json::exception& e) {  // a field of the wrong type
-    return absl::InvalidArgumentError(absl::StrCat("cost model JSON: ", e.what()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cost model JSON: ", e.what()));
   }
 }
 

@@ -6,7 +6,6 @@
 
 #include <cmath>
 #include <cstdlib>
-
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -66,7 +65,8 @@ constexpr char kVersionColumns[] =
     "evaluation_json, note, created_at";
 
 std::string Now() {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(),
+                          absl::UTCTimeZone());
 }
 
 absl::StatusOr<StoredSample> ReadSample(const base::Statement& s) {
@@ -88,8 +88,8 @@ absl::StatusOr<StoredSample> ReadSample(const base::Statement& s) {
   if (r.feature_set_version == kFeatureSetVersion) {
     absl::StatusOr<FeatureVector> f = FeaturesFromJson(s.ColumnText(7));
     if (!f.ok()) {
-      return absl::DataLossError(absl::StrCat("cost_samples row ", r.id, ": ",
-                                              f.status().message()));
+      return absl::DataLossError(
+          absl::StrCat("cost_samples row ", r.id, ": ", f.status().message()));
     }
     r.features = *std::move(f);
   }
@@ -107,15 +107,16 @@ absl::StatusOr<ModelVersion> ReadVersion(const base::Statement& s) {
   v.version = static_cast<int>(s.ColumnInt64(2));
   v.kind = s.ColumnText(3);
   v.params_json = s.ColumnText(4);
-  const nlohmann::json ids = nlohmann::json::parse(s.ColumnText(5), nullptr, false);
+  const nlohmann::json ids =
+      nlohmann::json::parse(s.ColumnText(5), nullptr, false);
   if (ids.is_discarded() || !ids.is_array()) {
-    return absl::DataLossError(
-        absl::StrCat("cost_model_versions row ", v.id, ": sample ids are not a JSON array"));
+    return absl::DataLossError(absl::StrCat(
+        "cost_model_versions row ", v.id, ": sample ids are not a JSON array"));
   }
   for (const nlohmann::json& id : ids) {
     if (!id.is_number_integer()) {
-      return absl::DataLossError(
-          absl::StrCat("cost_model_versions row ", v.id, ": a sample id is not an integer"));
+      return absl::DataLossError(absl::StrCat(
+          "cost_model_versions row ", v.id, ": a sample id is not an integer"));
     }
     v.sample_ids.push_back(id.get<int64_t>());
   }
@@ -128,15 +129,18 @@ absl::StatusOr<ModelVersion> ReadVersion(const base::Statement& s) {
 }  // namespace
 
 std::string DefaultModelStorePath() {
-  if (const char* env = std::getenv("MCUTUNE_COST_MODEL_DB"); env && *env) return env;
+  if (const char* env = std::getenv("MCUTUNE_COST_MODEL_DB"); env && *env)
+    return env;
   if (const char* home = std::getenv("MCUTUNE_HOME"); home && *home) {
     return absl::StrCat(home, "/cost_model.db");
   }
   return "./.mcutune/cost_model.db";
 }
 
-absl::StatusOr<std::unique_ptr<ModelStore>> ModelStore::Open(const std::string& path) {
-  absl::StatusOr<std::unique_ptr<base::Database>> db = base::Database::Open(path);
+absl::StatusOr<std::unique_ptr<ModelStore>> ModelStore::Open(
+    const std::string& path) {
+  absl::StatusOr<std::unique_ptr<base::Database>> db =
+      base::Database::Open(path);
   if (!db.ok()) return db.status();
   return Attach(std::shared_ptr<base::Database>(std::move(*db)));
 }
@@ -147,12 +151,13 @@ absl::StatusOr<std::unique_ptr<ModelStore>> ModelStore::Attach(
   if (absl::Status s = db->Exec(kSchema); !s.ok()) return s;
   // Databases from before measure_seconds existed get the column.
   absl::StatusOr<base::Statement> cols = db->Prepare(
-      "SELECT COUNT(*) FROM pragma_table_info('cost_samples') WHERE name = 'measure_seconds'");
+      "SELECT COUNT(*) FROM pragma_table_info('cost_samples') WHERE name = "
+      "'measure_seconds'");
   if (!cols.ok()) return cols.status();
   if (!cols->Step()) return cols->status();
   if (cols->ColumnInt64(0) == 0) {
-    if (absl::Status s = db->Exec(
-            "ALTER TABLE cost_samples ADD COLUMN measure_seconds REAL NOT NULL DEFAULT 0");
+    if (absl::Status s = db->Exec("ALTER TABLE cost_samples ADD COLUMN "
+                                  "measure_seconds REAL NOT NULL DEFAULT 0");
         !s.ok()) {
       return s;
     }
@@ -164,21 +169,25 @@ absl::StatusOr<int64_t> ModelStore::AddSample(const StoredSample& x) {
   if (x.model_name.empty() || x.model_hash.empty() || x.candidate_id.empty() ||
       x.board_kind.empty()) {
     return absl::InvalidArgumentError(
-        "cost sample needs a model name, model hash, candidate id and board kind");
+        "cost sample needs a model name, model hash, candidate id and board "
+        "kind");
   }
   if (!(x.measured > 0) || !std::isfinite(x.measured)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cost sample ", x.model_name, "/", x.candidate_id, ": measured must be > 0"));
+    return absl::InvalidArgumentError(absl::StrCat("cost sample ", x.model_name,
+                                                   "/", x.candidate_id,
+                                                   ": measured must be > 0"));
   }
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   absl::StatusOr<base::Statement> st = db_->Prepare(absl::StrCat(
-      "INSERT INTO cost_samples (model_name, model_hash, candidate_id, board_kind, "
+      "INSERT INTO cost_samples (model_name, model_hash, candidate_id, "
+      "board_kind, "
       "measured_on, feature_set_version, features_json, measured, unit, "
       "artifact_hash, toolchain, source, created_at, measure_seconds) VALUES "
       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
   if (!st.ok()) return st.status();
   st->Bind(1, x.model_name).Bind(2, x.model_hash).Bind(3, x.candidate_id);
-  st->Bind(4, x.board_kind).Bind(5, x.measured_on.empty() ? x.board_kind : x.measured_on);
+  st->Bind(4, x.board_kind)
+      .Bind(5, x.measured_on.empty() ? x.board_kind : x.measured_on);
   st->Bind(6, x.feature_set_version).Bind(7, FeaturesToJson(x.features));
   st->Bind(8, x.measured).Bind(9, x.unit).Bind(10, x.artifact_hash);
   st->Bind(11, x.toolchain).Bind(12, x.source);
@@ -207,7 +216,8 @@ absl::StatusOr<std::optional<StoredSample>> ModelStore::FindSample(
   return std::optional<StoredSample>(*std::move(s));
 }
 
-absl::StatusOr<std::vector<StoredSample>> ModelStore::Samples(const std::string& board_kind) {
+absl::StatusOr<std::vector<StoredSample>> ModelStore::Samples(
+    const std::string& board_kind) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   absl::StatusOr<base::Statement> st = db_->Prepare(absl::StrCat(
       "SELECT ", kSampleColumns,
@@ -229,8 +239,8 @@ absl::StatusOr<std::vector<StoredSample>> ModelStore::Samples(const std::string&
 absl::StatusOr<std::vector<StoredSample>> ModelStore::SamplesById(
     const std::vector<int64_t>& ids) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  absl::StatusOr<base::Statement> st = db_->Prepare(
-      absl::StrCat("SELECT ", kSampleColumns, " FROM cost_samples WHERE id = ?1"));
+  absl::StatusOr<base::Statement> st = db_->Prepare(absl::StrCat(
+      "SELECT ", kSampleColumns, " FROM cost_samples WHERE id = ?1"));
   if (!st.ok()) return st.status();
   std::vector<StoredSample> out;
   for (int64_t id : ids) {
@@ -249,7 +259,8 @@ absl::StatusOr<std::vector<StoredSample>> ModelStore::SamplesById(
 
 absl::StatusOr<int> ModelStore::AddModelVersion(const ModelVersion& v) {
   if (v.board_kind.empty() || v.kind.empty() || v.params_json.empty()) {
-    return absl::InvalidArgumentError("model version needs a board kind, kind and params");
+    return absl::InvalidArgumentError(
+        "model version needs a board kind, kind and params");
   }
   int version = 0;
   absl::Status s = db_->Transaction([&]() -> absl::Status {
@@ -258,16 +269,22 @@ absl::StatusOr<int> ModelStore::AddModelVersion(const ModelVersion& v) {
         "WHERE board_kind = ?1 AND kind = ?2");
     if (!q.ok()) return q.status();
     q->Bind(1, v.board_kind).Bind(2, v.kind);
-    if (!q->Step()) return q->status().ok() ? absl::InternalError("no MAX row") : q->status();
+    if (!q->Step())
+      return q->status().ok() ? absl::InternalError("no MAX row") : q->status();
     version = static_cast<int>(q->ColumnInt64(0)) + 1;
     absl::StatusOr<base::Statement> ins = db_->Prepare(
-        "INSERT INTO cost_model_versions (board_kind, version, kind, params_json, "
+        "INSERT INTO cost_model_versions (board_kind, version, kind, "
+        "params_json, "
         "sample_ids_json, evaluation_json, note, created_at) VALUES "
         "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!ins.ok()) return ins.status();
-    ins->Bind(1, v.board_kind).Bind(2, version).Bind(3, v.kind).Bind(4, v.params_json);
+    ins->Bind(1, v.board_kind)
+        .Bind(2, version)
+        .Bind(3, v.kind)
+        .Bind(4, v.params_json);
     ins->Bind(5, nlohmann::json(v.sample_ids).dump());
-    ins->Bind(6, v.evaluation_json.empty() ? std::string("{}") : v.evaluation_json);
+    ins->Bind(
+        6, v.evaluation_json.empty() ? std::string("{}") : v.evaluation_json);
     ins->Bind(7, v.note).Bind(8, v.created_at.empty() ? Now() : v.created_at);
     return ins->Run();
   });
@@ -314,13 +331,18 @@ absl::StatusOr<std::vector<ModelVersion>> ModelStore::ModelVersions(
 absl::Status ModelStore::AddFailure(const std::string& board_kind,
                                     const std::string& model_hash,
                                     const std::string& candidate_id,
-                                    const std::string& toolchain, const std::string& reason) {
+                                    const std::string& toolchain,
+                                    const std::string& reason) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   absl::StatusOr<base::Statement> st = db_->Prepare(
-      "INSERT INTO cost_failures (board_kind, model_hash, candidate_id, toolchain, reason, "
+      "INSERT INTO cost_failures (board_kind, model_hash, candidate_id, "
+      "toolchain, reason, "
       "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (!st.ok()) return st.status();
-  st->Bind(1, board_kind).Bind(2, model_hash).Bind(3, candidate_id).Bind(4, toolchain);
+  st->Bind(1, board_kind)
+      .Bind(2, model_hash)
+      .Bind(3, candidate_id)
+      .Bind(4, toolchain);
   st->Bind(5, reason).Bind(6, Now());
   return st->Run();
 }
@@ -330,10 +352,14 @@ absl::StatusOr<std::optional<std::string>> ModelStore::FindFailure(
     const std::string& candidate_id, const std::string& toolchain) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   absl::StatusOr<base::Statement> st = db_->Prepare(
-      "SELECT reason FROM cost_failures WHERE board_kind = ?1 AND model_hash = ?2 AND "
+      "SELECT reason FROM cost_failures WHERE board_kind = ?1 AND model_hash = "
+      "?2 AND "
       "candidate_id = ?3 AND toolchain = ?4 ORDER BY id DESC LIMIT 1");
   if (!st.ok()) return st.status();
-  st->Bind(1, board_kind).Bind(2, model_hash).Bind(3, candidate_id).Bind(4, toolchain);
+  st->Bind(1, board_kind)
+      .Bind(2, model_hash)
+      .Bind(3, candidate_id)
+      .Bind(4, toolchain);
   if (!st->Step()) {
     if (!st->status().ok()) return st->status();
     return std::optional<std::string>();

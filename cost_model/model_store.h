@@ -65,8 +65,8 @@ struct StoredSample {
 struct ModelVersion {
   int64_t id = 0;
   std::string board_kind;
-  int version = 0;      // assigned by AddModelVersion
-  std::string kind;     // ModelKindName(): "linear", "mac"
+  int version = 0;          // assigned by AddModelVersion
+  std::string kind;         // ModelKindName(): "linear", "mac"
   std::string params_json;  // CostModel::ToJson()
   std::vector<int64_t> sample_ids;
   std::string evaluation_json;  // EvaluationToJson() or "{}"
@@ -77,7 +77,8 @@ struct ModelVersion {
 class ModelStore {
  public:
   // Opens (creating) `path` (":memory:" for tests) and creates the tables.
-  static absl::StatusOr<std::unique_ptr<ModelStore>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<ModelStore>> Open(
+      const std::string& path);
   // Uses an open database (the daemon's file, shared with the tuner's and
   // the farm's tables) and creates the tables if missing.
   static absl::StatusOr<std::unique_ptr<ModelStore>> Attach(
@@ -94,28 +95,32 @@ class ModelStore {
 
   // The newest sample per (model_hash, candidate_id) of a board kind,
   // ordered by model name, then id.
-  absl::StatusOr<std::vector<StoredSample>> Samples(const std::string& board_kind);
+  absl::StatusOr<std::vector<StoredSample>> Samples(
+      const std::string& board_kind);
   // Samples by id (any kind), in the order given; NOT_FOUND for a missing id.
-  absl::StatusOr<std::vector<StoredSample>> SamplesById(const std::vector<int64_t>& ids);
+  absl::StatusOr<std::vector<StoredSample>> SamplesById(
+      const std::vector<int64_t>& ids);
 
   // Stores a version with version = 1 + the newest of (board_kind, kind);
   // returns the version number.
   absl::StatusOr<int> AddModelVersion(const ModelVersion& version);
   // The newest version of (board_kind, kind), or nullopt.
-  absl::StatusOr<std::optional<ModelVersion>> LatestModel(const std::string& board_kind,
-                                                          const std::string& kind = "linear");
+  absl::StatusOr<std::optional<ModelVersion>> LatestModel(
+      const std::string& board_kind, const std::string& kind = "linear");
   // Every version of a board kind, oldest first.
-  absl::StatusOr<std::vector<ModelVersion>> ModelVersions(const std::string& board_kind);
+  absl::StatusOr<std::vector<ModelVersion>> ModelVersions(
+      const std::string& board_kind);
   // Candidates that could not be built or run (so a resumed calibration
   // does not retry them; --refresh does): recorded with the toolchain.
-  absl::Status AddFailure(const std::string& board_kind, const std::string& model_hash,
-                          const std::string& candidate_id, const std::string& toolchain,
+  absl::Status AddFailure(const std::string& board_kind,
+                          const std::string& model_hash,
+                          const std::string& candidate_id,
+                          const std::string& toolchain,
                           const std::string& reason);
   // The newest failure reason of (kind, model hash, candidate, toolchain).
-  absl::StatusOr<std::optional<std::string>> FindFailure(const std::string& board_kind,
-                                                         const std::string& model_hash,
-                                                         const std::string& candidate_id,
-                                                         const std::string& toolchain);
+  absl::StatusOr<std::optional<std::string>> FindFailure(
+      const std::string& board_kind, const std::string& model_hash,
+      const std::string& candidate_id, const std::string& toolchain);
 
   // Kinds that have samples or models, sorted.
   absl::StatusOr<std::vector<std::string>> BoardKinds();
@@ -123,7 +128,8 @@ class ModelStore {
   base::Database& database() { return *db_; }
 
  private:
-  explicit ModelStore(std::shared_ptr<base::Database> db) : db_(std::move(db)) {}
+  explicit ModelStore(std::shared_ptr<base::Database> db)
+      : db_(std::move(db)) {}
   std::shared_ptr<base::Database> db_;
 };
 

@@ -36,15 +36,14 @@ Eigen::VectorXd SolvePassive(const Eigen::MatrixXd& a, const Eigen::VectorXd& b,
 NnlsResult SolveNnls(const Eigen::MatrixXd& a, const Eigen::VectorXd& b,
                      const std::vector<bool>& free_mask, int max_iterations) {
   const int n = static_cast<int>(a.cols());
-  auto is_free = [&](int j) {
-    return !free_mask.empty() && free_mask[j];
-  };
+  auto is_free = [&](int j) { return !free_mask.empty() && free_mask[j]; };
   if (max_iterations <= 0) max_iterations = 3 * n + 50;
   NnlsResult result;
   std::vector<bool> passive(n, false);
   for (int j = 0; j < n; ++j) passive[j] = is_free(j);
   Eigen::VectorXd x = SolvePassive(a, b, passive);
-  const double tol = 1e-10 * std::max(1.0, (a.transpose() * b).cwiseAbs().maxCoeff()) *
+  const double tol = 1e-10 *
+                     std::max(1.0, (a.transpose() * b).cwiseAbs().maxCoeff()) *
                      std::max(1, n);
   for (int it = 0; it < max_iterations; ++it) {
     result.iterations = it + 1;
@@ -68,8 +67,10 @@ NnlsResult SolveNnls(const Eigen::MatrixXd& a, const Eigen::VectorXd& b,
       for (int j = 0; j < n; ++j) {
         if (passive[j] && !is_free(j) && z[j] <= 0) {
           const double denom = x[j] - z[j];
-          if (denom > 0) alpha = std::min(alpha, x[j] / denom);
-          else alpha = 0;
+          if (denom > 0)
+            alpha = std::min(alpha, x[j] / denom);
+          else
+            alpha = 0;
         }
       }
       if (!std::isfinite(alpha)) {
@@ -90,6 +91,33 @@ NnlsResult SolveNnls(const Eigen::MatrixXd& a, const Eigen::VectorXd& b,
   }
   result.x = x;
   return result;
+}
+
+NnlsResult SolveBoundedNnls(const Eigen::MatrixXd& a, const Eigen::VectorXd& b,
+                            const std::vector<double>& upper) {
+  const int n = static_cast<int>(a.cols());
+  Eigen::MatrixXd work = a;
+  Eigen::VectorXd rhs = b;
+  std::vector<double> fixed(n, -1);  // >= 0: pinned at that value
+  NnlsResult r;
+  for (int round = 0; round <= n; ++round) {
+    r = SolveNnls(work, rhs);
+    bool pinned = false;
+    for (int j = 0; j < n; ++j) {
+      if (fixed[j] < 0 && j < static_cast<int>(upper.size()) &&
+          r.x[j] > upper[j]) {
+        fixed[j] = upper[j];
+        rhs -= work.col(j) * upper[j];
+        work.col(j).setZero();
+        pinned = true;
+      }
+    }
+    if (!pinned) break;
+  }
+  for (int j = 0; j < n; ++j) {
+    if (fixed[j] >= 0) r.x[j] = fixed[j];
+  }
+  return r;
 }
 
 }  // namespace mcutune::cost_model

@@ -11,9 +11,8 @@
 #ifndef MCUTUNE_COST_MODEL_NNLS_H_
 #define MCUTUNE_COST_MODEL_NNLS_H_
 
-#include <vector>
-
 #include <Eigen/Dense>
+#include <vector>
 
 namespace mcutune::cost_model {
 
@@ -29,6 +28,15 @@ struct NnlsResult {
 NnlsResult SolveNnls(const Eigen::MatrixXd& a, const Eigen::VectorXd& b,
                      const std::vector<bool>& free_mask = {},
                      int max_iterations = 0 /* 0 = 3 * columns + 50 */);
+
+// NNLS with upper bounds 0 <= x_j <= upper[j] (+infinity = none): solves
+// NNLS, fixes every coefficient above its bound at the bound (moving its
+// column to the right-hand side), and solves again for the rest until no
+// bound is violated (at most one round per column). Not the exact bounded
+// optimum in every case (BVLS would be), but it never returns a violating
+// coefficient and equals NNLS when no bound binds.
+NnlsResult SolveBoundedNnls(const Eigen::MatrixXd& a, const Eigen::VectorXd& b,
+                            const std::vector<double>& upper);
 
 }  // namespace mcutune::cost_model
 

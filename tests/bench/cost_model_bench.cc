@@ -23,7 +23,9 @@ template <typename F>
 double Seconds(int reps, F f) {
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < reps; ++i) f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+             .count() /
+         reps;
 }
 
 int Bench(const std::string& path) {
@@ -48,36 +50,48 @@ int Bench(const std::string& path) {
   }
   const Scores& m = e->model;
   const Scores& b = e->baseline;
-  std::printf("%s: %d samples of %d networks (measured on %s, %s; calibration %.0f s)\n",
-              d->board_kind.c_str(), m.samples, m.models, d->measured_on.c_str(),
-              d->machine.c_str(), d->seconds);
-  std::printf("  leave-one-model-out     linear   MAC-only   baseline/linear\n");
-  std::printf("  pearson_r             %8.4f   %8.4f\n", m.pearson_r, b.pearson_r);
+  std::printf(
+      "%s: %d samples of %d networks (measured on %s, %s; building and running "
+      "them took %.0f s on one worker)\n",
+      d->board_kind.c_str(), m.samples, m.models, d->measured_on.c_str(),
+      d->machine.c_str(), d->measure_seconds);
+  std::printf(
+      "  leave-one-model-out     linear   MAC-only   baseline/linear\n");
+  std::printf("  pearson_r             %8.4f   %8.4f\n", m.pearson_r,
+              b.pearson_r);
   std::printf("  r2                    %8.4f   %8.4f\n", m.r2, b.r2);
-  std::printf("  mape                  %7.2f%%   %7.2f%%   %6.1fx\n", 100 * m.mape,
-              100 * b.mape, m.mape > 0 ? b.mape / m.mape : 0);
-  std::printf("  spearman              %8.4f   %8.4f\n", m.spearman, b.spearman);
+  std::printf("  mape                  %7.2f%%   %7.2f%%   %6.1fx\n",
+              100 * m.mape, 100 * b.mape, m.mape > 0 ? b.mape / m.mape : 0);
+  std::printf("  spearman              %8.4f   %8.4f\n", m.spearman,
+              b.spearman);
   std::printf("  spearman within net   %8.4f   %8.4f\n", m.spearman_within,
               b.spearman_within);
-  std::printf("  top1_recall           %8.3f   %8.3f\n", m.top1_recall, b.top1_recall);
-  std::printf("  top5_recall (%2d nets) %8.3f   %8.3f\n", m.top5_models, m.top5_recall,
-              b.top5_recall);
+  std::printf("  top1_recall           %8.3f   %8.3f\n", m.top1_recall,
+              b.top1_recall);
+  std::printf("  top5_recall (%2d nets) %8.3f   %8.3f\n", m.top5_models,
+              m.top5_recall, b.top5_recall);
   std::printf("  interval coverage     %8.3f   %8.3f   (nominal 0.90)\n",
               m.interval_coverage, b.interval_coverage);
 
-  const double fit_lin = Seconds(20, [&] { (void)MakeCostModel()->Fit(samples); });
-  const double fit_mac = Seconds(20, [&] { (void)MakeMacBaseline()->Fit(samples); });
+  const double fit_lin =
+      Seconds(20, [&] { (void)MakeCostModel()->Fit(samples); });
+  const double fit_mac =
+      Seconds(20, [&] { (void)MakeMacBaseline()->Fit(samples); });
   auto model = MakeCostModel();
   (void)model->Fit(samples);
   double sink = 0;
   const int reps = 200;
-  const double pred = Seconds(reps, [&] {
-    for (const Sample& s : samples) sink += model->Predict(s.features).mean;
-  }) / samples.size();
-  std::printf("  fit %.2f ms (baseline %.2f ms, %.1fx; includes LOMO interval refits), "
-              "predict %.2f us/candidate%s\n",
-              1e3 * fit_lin, 1e3 * fit_mac, fit_mac > 0 ? fit_lin / fit_mac : 0, 1e6 * pred,
-              sink < 0 ? "!" : "");
+  const double pred = Seconds(reps,
+                              [&] {
+                                for (const Sample& s : samples)
+                                  sink += model->Predict(s.features).mean;
+                              }) /
+                      samples.size();
+  std::printf(
+      "  fit %.2f ms (baseline %.2f ms, %.1fx; includes LOMO interval refits), "
+      "predict %.2f us/candidate%s\n",
+      1e3 * fit_lin, 1e3 * fit_mac, fit_mac > 0 ? fit_lin / fit_mac : 0,
+      1e6 * pred, sink < 0 ? "!" : "");
 
   std::set<std::string> nets;
   for (const Sample& s : samples) nets.insert(s.model);
@@ -94,9 +108,12 @@ int Bench(const std::string& path) {
     ++counted;
   }
   if (counted > 0) {
-    std::printf("  active selection (batch 4): %.1f measurements to the best on average "
-                "vs %.1f random (%.1fx fewer), %d networks\n",
-                active / counted, random / counted, active > 0 ? random / active : 0, counted);
+    std::printf(
+        "  active selection (batch 4): %.1f measurements to the best on "
+        "average "
+        "vs %.1f random (%.1fx fewer), %d networks\n",
+        active / counted, random / counted, active > 0 ? random / active : 0,
+        counted);
   }
   return 0;
 }

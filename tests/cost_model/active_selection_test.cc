@@ -1,12 +1,11 @@
 // Active selection: the predicted Pareto front first, then the most
 // uncertain candidates that could still be on it; the search loop on
 // synthetic networks finds the best with fewer measurements than random.
-#include <catch2/catch.hpp>
+#include "cost_model/active_selection.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <random>
-
-#include "cost_model/active_selection.h"
 
 namespace mcutune::cost_model {
 namespace {
@@ -19,7 +18,8 @@ SelectionCandidate C(double mean, double rel, int64_t sram, int64_t flash = 0) {
   return c;
 }
 
-TEST_CASE("the batch holds the front, fastest first, then uncertain candidates") {
+TEST_CASE(
+    "the batch holds the front, fastest first, then uncertain candidates") {
   std::vector<SelectionCandidate> c = {
       C(100, 0.05, 500),  // 0 front: fastest
       C(120, 0.05, 300),  // 1 front
@@ -32,7 +32,8 @@ TEST_CASE("the batch holds the front, fastest first, then uncertain candidates")
   o.batch_size = 4;  // 3 exploit + 1 explore
   const std::vector<int> b = SelectBatch(c, o);
   CHECK(b == std::vector<int>{0, 1, 2, 3});
-  o.batch_size = 8;  // 6 exploit slots (3 used) + 2 explore; the rest as available
+  o.batch_size =
+      8;  // 6 exploit slots (3 used) + 2 explore; the rest as available
   CHECK(SelectBatch(c, o) == std::vector<int>{0, 1, 2, 3, 5});
 }
 
@@ -80,7 +81,8 @@ std::vector<Sample> Network(const std::string& name, int n, uint32_t seed) {
     s.features.Set("kernel_calls", calls);
     s.features.Set("macs.planned", pw + dw);
     s.features.Set("sram.peak_bytes", std::floor(1e5 * u(rng)));
-    s.measured = (3 * pw + 8 * dw + 20000 * calls) * (1 + 0.01 * (u(rng) - 0.5));
+    s.measured =
+        (3 * pw + 8 * dw + 20000 * calls) * (1 + 0.01 * (u(rng) - 0.5));
     out.push_back(s);
   }
   return out;
@@ -97,7 +99,8 @@ TEST_CASE("active search finds the best in fewer measurements than random") {
   o.selection.batch_size = 4;
   double active = 0, random = 0;
   for (int j = 0; j < 5; ++j) {
-    const std::vector<Sample> job = Network("job" + std::to_string(j), 60, 7 + j);
+    const std::vector<Sample> job =
+        Network("job" + std::to_string(j), 60, 7 + j);
     auto m = MeasurementsToBest(prior, job, o);
     REQUIRE(m.ok());
     CHECK(*m <= 8);  // found within the first two batches

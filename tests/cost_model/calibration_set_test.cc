@@ -1,11 +1,11 @@
 // Calibration-set selection: fitting only, layer-wise anchors, every family
 // represented, deterministic, limits respected.
-#include <catch2/catch.hpp>
+#include "cost_model/calibration_set.h"
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <set>
 
-#include "cost_model/calibration_set.h"
 #include "graph/zoo/synthesizer.h"
 #include "graph/zoo/zoo.h"
 #include "tuner/space/board.h"
@@ -14,7 +14,8 @@
 namespace mcutune::cost_model {
 namespace {
 
-std::vector<space::Plan> Plans(const std::string& net, const std::string& board) {
+std::vector<space::Plan> Plans(const std::string& net,
+                               const std::string& board) {
   auto e = graph::zoo::FindInZoo(net);
   REQUIRE(e.ok());
   auto g = graph::zoo::Synthesize(e->arch, 1);
@@ -43,9 +44,10 @@ TEST_CASE("the calibration set spans the strategies of a network") {
   }
   CHECK(ids.count("layerwise") == 1);
   CHECK(ids.count("layerwise-noip") == 1);
-  for (space::Strategy s : {space::Strategy::kPatch, space::Strategy::kStream1D,
-                            space::Strategy::kStream2D, space::Strategy::kHybrid,
-                            space::Strategy::kTinyOps}) {
+  for (space::Strategy s :
+       {space::Strategy::kPatch, space::Strategy::kStream1D,
+        space::Strategy::kStream2D, space::Strategy::kHybrid,
+        space::Strategy::kTinyOps}) {
     INFO(space::StrategyName(s));
     CHECK(per[s] >= 1);
   }
@@ -64,10 +66,12 @@ TEST_CASE("strategy filters, call limits and small budgets are respected") {
   CHECK(SelectCalibrationSet(plans, 1).size() == 1);
   CHECK(SelectCalibrationSet(plans, 0).empty());
   // More than exist: everything that qualifies, once.
-  const std::vector<int> all = SelectCalibrationSet(plans, 100000, {space::Strategy::kTinyOps});
+  const std::vector<int> all =
+      SelectCalibrationSet(plans, 100000, {space::Strategy::kTinyOps});
   int tinyops = 0;
   for (const space::Plan& p : plans) {
-    tinyops += p.metrics.fits && p.candidate.strategy == space::Strategy::kTinyOps;
+    tinyops +=
+        p.metrics.fits && p.candidate.strategy == space::Strategy::kTinyOps;
   }
   CHECK(static_cast<int>(all.size()) == tinyops);
 }

@@ -2,7 +2,6 @@
 // calibration set), fit on the shipped qemu-f746 samples plus three of them,
 // and check the fourth's measured count lies inside its predicted interval.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "base/subprocess.h"
@@ -30,8 +29,10 @@ constexpr char kTinyNet[] = R"({
              "mb_e3_k3_s1_c16", "pool_avg", "fc_c10"]
 })";
 
-TEST_CASE("a fitted model predicts a held-out candidate within its interval", "[qemu]") {
-  if (!base::ProgramExists("arm-none-eabi-gcc") || !base::ProgramExists("qemu-system-arm")) {
+TEST_CASE("a fitted model predicts a held-out candidate within its interval",
+          "[qemu]") {
+  if (!base::ProgramExists("arm-none-eabi-gcc") ||
+      !base::ProgramExists("qemu-system-arm")) {
     WARN("arm-none-eabi-gcc or qemu-system-arm not installed: skipped");
     return;
   }
@@ -58,7 +59,8 @@ TEST_CASE("a fitted model predicts a held-out candidate within its interval", "[
 
   const space::PlanningContext ctx = space::MakePlanningContext(*g, *board, {});
   const FeatureExtractor fx(*g, *board);
-  const fs::path root = fs::temp_directory_path() / "mcutune_cost_model_qemu_test";
+  const fs::path root =
+      fs::temp_directory_path() / "mcutune_cost_model_qemu_test";
   fs::remove_all(root);
   std::vector<Sample> job;
   for (int i : pick) {
@@ -109,8 +111,8 @@ TEST_CASE("a fitted model predicts a held-out candidate within its interval", "[
   const Sample& held = job.back();
   for (const CostModel* m : {cold.get(), warm.get()}) {
     const Prediction p = m->Predict(held.features);
-    INFO(held.candidate << ": measured " << held.measured << ", predicted " << p.mean << " ["
-                        << p.lower << ", " << p.upper << "]");
+    INFO(held.candidate << ": measured " << held.measured << ", predicted "
+                        << p.mean << " [" << p.lower << ", " << p.upper << "]");
     CHECK(held.measured >= p.lower);
     CHECK(held.measured <= p.upper);
     CHECK(std::abs(p.mean - held.measured) / held.measured < 0.15);

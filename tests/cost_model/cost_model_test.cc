@@ -1,11 +1,11 @@
 // The linear model and NNLS on synthetic data with known answers.
-#include <catch2/catch.hpp>
+#include "cost_model/cost_model.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
 #include <random>
 
-#include "cost_model/cost_model.h"
 #include "cost_model/nnls.h"
 
 namespace mcutune::cost_model {
@@ -26,7 +26,8 @@ std::vector<Sample> Synthetic(int n, uint32_t seed, double noise = 0) {
     s.features.Set("macs.conv1x1", u(rng) * 1000);
     s.features.Set("kernel_calls", std::floor(u(rng)));
     s.features.Set("copy.bytes", u(rng) * 10);
-    s.measured = 100 + 3 * s.features.Get("macs.conv1x1") + 500 * s.features.Get("kernel_calls") +
+    s.measured = 100 + 3 * s.features.Get("macs.conv1x1") +
+                 500 * s.features.Get("kernel_calls") +
                  7 * s.features.Get("copy.bytes");
     s.measured *= 1 + noise * e(rng);
     out.push_back(s);
@@ -36,7 +37,8 @@ std::vector<Sample> Synthetic(int n, uint32_t seed, double noise = 0) {
 
 CostModelOptions Exact() {
   CostModelOptions o;
-  o.features = {"one", "macs.conv1x1", "kernel_calls", "copy.bytes", "macs.dw3_s1"};
+  o.features = {"one", "macs.conv1x1", "kernel_calls", "copy.bytes",
+                "macs.dw3_s1"};
   o.ridge = 0;
   return o;
 }
@@ -114,10 +116,55 @@ TEST_CASE("NNLS on random problems satisfies the KKT conditions") {
     const Eigen::VectorXd w = a.transpose() * (b - a * r.x);
     for (int j = 0; j < 6; ++j) {
       CHECK(r.x[j] >= 0);
-      if (r.x[j] > 0) CHECK(std::abs(w[j]) < 1e-8);
-      else CHECK(w[j] < 1e-8);
+      if (r.x[j] > 0)
+        CHECK(std::abs(w[j]) < 1e-8);
+      else
+        CHECK(w[j] < 1e-8);
     }
   }
+}
+
+TEST_CASE("per-unit costs are capped at their physical ceilings") {
+  // 40000 instructions per kernel call is far beyond the 5000 ceiling.
+  std::vector<Sample> data;
+  for (int i = 1; i <= 12; ++i) {
+    Sample s;
+    s.model = "n" + std::to_string(i % 3);
+    s.features.Set("macs.conv", 1e6 * i);
+    s.features.Set("kernel_calls", 10 * ((i * 7) % 5 + 1));
+    s.measured = 2 * s.features.Get("macs.conv") +
+                 40000 * s.features.Get("kernel_calls");
+    data.push_back(s);
+  }
+  CostModelOptions o;
+  o.features = {"macs.conv", "kernel_calls"};
+  o.ridge = 0;
+  auto capped = MakeCostModel(o);
+  REQUIRE(capped->Fit(data).ok());
+  CHECK(capped->Coefficients()[1].second ==
+        Approx(FeatureCostCeiling("kernel_calls")));
+  CHECK(FeatureCostCeiling("kernel_calls") == 5000);
+  o.cost_ceilings = false;
+  auto free = MakeCostModel(o);
+  REQUIRE(free->Fit(data).ok());
+  CHECK(free->Coefficients()[1].second == Approx(40000).epsilon(1e-6));
+  CHECK(free->Coefficients()[0].second == Approx(2).epsilon(1e-6));
+}
+
+TEST_CASE(
+    "bounded NNLS never exceeds a bound and equals NNLS when none binds") {
+  Eigen::MatrixXd a(4, 2);
+  a << 1, 0, 0, 1, 1, 1, 2, 1;
+  const Eigen::VectorXd b = a * (Eigen::VectorXd(2) << 3, 5).finished();
+  const NnlsResult loose = SolveBoundedNnls(a, b, {10, 10});
+  CHECK(loose.x[0] == Approx(3));
+  CHECK(loose.x[1] == Approx(5));
+  const NnlsResult tight = SolveBoundedNnls(a, b, {10, 4});
+  CHECK(tight.x[1] == 4);
+  // b = (3, 5, 8, 11). With x1 pinned at 4, x0 minimises
+  // ||a0 x0 - (b - 4 a1)|| with b - 4 a1 = (3, 1, 4, 7), a0 = (1, 0, 1, 2):
+  // x0 = a0.(b - 4 a1) / a0.a0 = (3 + 4 + 14) / 6.
+  CHECK(tight.x[0] == Approx(21.0 / 6.0));
 }
 
 TEST_CASE("the MAC baseline uses only MACs and an offset") {
@@ -148,7 +195,8 @@ TEST_CASE("models round-trip through JSON") {
   auto back = CostModelFromJson(m->ToJson());
   REQUIRE(back.ok());
   for (const Sample& s : data) {
-    const Prediction a = m->Predict(s.features), b = (*back)->Predict(s.features);
+    const Prediction a = m->Predict(s.features),
+                     b = (*back)->Predict(s.features);
     CHECK(a.mean == b.mean);
     CHECK(a.lower == b.lower);
     CHECK(a.upper == b.upper);
@@ -166,21 +214,25 @@ TEST_CASE("bad fits and bad JSON are errors") {
   CHECK(m->Predict(data[0].features).mean == 0);
   CostModelOptions o;
   o.features = {"one", "no.such"};
-  CHECK(MakeCostModel(o)->Fit(Synthetic(10, 1)).code() == absl::StatusCode::kInvalidArgument);
+  CHECK(MakeCostModel(o)->Fit(Synthetic(10, 1)).code() ==
+        absl::StatusCode::kInvalidArgument);
   const std::string v = "{\"kind\":\"linear\",\"feature_set_version\":" +
                         std::to_string(kFeatureSetVersion) + ",";
   for (const std::string& bad :
        {std::string(), std::string("[]"), std::string("{\"kind\":\"quantum\"}"),
-        std::string("{\"kind\":\"linear\",\"feature_set_version\":999,\"features\":"
-                    "[\"one\"],\"coefficients\":[1]}"),
+        std::string(
+            "{\"kind\":\"linear\",\"feature_set_version\":999,\"features\":"
+            "[\"one\"],\"coefficients\":[1]}"),
         v + "\"features\":[\"one\"],\"coefficients\":[1,2]}",
         v + "\"features\":[\"zzz\"],\"coefficients\":[1]}",
-        v + "\"features\":[\"one\"],\"coefficients\":[1],\"interval\":{\"rel_lo\":\"x\"}}",
+        v + "\"features\":[\"one\"],\"coefficients\":[1],\"interval\":{\"rel_"
+            "lo\":\"x\"}}",
         v + "\"features\":[\"one\"],\"coefficients\":[1],"
             "\"interval\":{\"rel_lo\":0.5,\"rel_hi\":0.1}}",
         v + "\"features\":[\"one\"],\"coefficients\":[\"a\"]}"}) {
     INFO(bad);
-    CHECK(CostModelFromJson(bad).status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(CostModelFromJson(bad).status().code() ==
+          absl::StatusCode::kInvalidArgument);
   }
 }
 

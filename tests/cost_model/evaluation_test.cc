@@ -1,9 +1,8 @@
 // Evaluation metrics on tiny datasets worked by hand, and leave-one-model-out.
-#include <catch2/catch.hpp>
-
-#include <nlohmann/json.hpp>
-
 #include "cost_model/evaluation.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 namespace mcutune::cost_model {
 namespace {
@@ -36,8 +35,10 @@ TEST_CASE("top-k recall per network") {
   // best predicted last.
   std::vector<std::string> g;
   std::vector<double> y, p;
-  auto add = [&](const std::string& n, std::vector<double> m, std::vector<double> q) {
-    for (size_t i = 0; i < m.size(); ++i) g.push_back(n), y.push_back(m[i]), p.push_back(q[i]);
+  auto add = [&](const std::string& n, std::vector<double> m,
+                 std::vector<double> q) {
+    for (size_t i = 0; i < m.size(); ++i)
+      g.push_back(n), y.push_back(m[i]), p.push_back(q[i]);
   };
   add("a", {5, 3, 4, 1, 2, 6}, {1, 2, 3, 4, 5, 6});
   add("b", {3, 2, 1}, {3, 1, 2});
@@ -47,14 +48,15 @@ TEST_CASE("top-k recall per network") {
   CHECK(counted == 2);
   CHECK(TopKRecall(g, y, p, 1, &counted) == 0);
   CHECK(counted == 3);
-  CHECK(TopKRecall(g, y, p, 2) == Approx(1.0 / 3));  // only b: best predicted 2nd
+  CHECK(TopKRecall(g, y, p, 2) ==
+        Approx(1.0 / 3));  // only b: best predicted 2nd
   // A tie for the measured best counts when any tied one is picked.
   CHECK(TopKRecall({"t", "t", "t"}, {1, 1, 2}, {3, 1, 2}, 1) == 1);
   // Ties in the prediction: sample order decides (first one wins).
   CHECK(TopKRecall({"t", "t"}, {2, 1}, {5, 5}, 1) == 0);
 }
 
-// Networks whose latency is exactly 2 * conv1x1 MACs + 40000 * calls: the
+// Networks whose latency is exactly 2 * conv1x1 MACs + 4000 * calls: the
 // calls make MACs alone a poor predictor, the linear model is exact.
 std::vector<Sample> Networks() {
   std::vector<Sample> out;
@@ -69,7 +71,7 @@ std::vector<Sample> Networks() {
       s.features.Set("macs.conv1x1", macs);
       s.features.Set("macs.planned", macs);
       s.features.Set("kernel_calls", calls);
-      s.measured = 2 * macs + 40000 * calls;
+      s.measured = 2 * macs + 4000 * calls;
       out.push_back(s);
     }
   }
@@ -107,7 +109,8 @@ TEST_CASE("leave-one-model-out: an exact model beats the MAC baseline") {
 TEST_CASE("leave-one-model-out needs two networks") {
   std::vector<Sample> one = Networks();
   for (Sample& s : one) s.model = "same";
-  CHECK(LeaveOneModelOut(one).status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(LeaveOneModelOut(one).status().code() ==
+        absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

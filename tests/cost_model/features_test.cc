@@ -7,11 +7,12 @@
 //   pool_avg            global 25x5 window: 64 * 125       =     8,000 elems
 //   fc_c12              64 * 12                            =       768
 //   total                                                    2,656,768 MACs
-#include <catch2/catch.hpp>
+#include "cost_model/features.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 
-#include "cost_model/features.h"
+#include "codegen/emitter.h"
 #include "graph/zoo/synthesizer.h"
 #include "graph/zoo/zoo.h"
 #include "tuner/space/board.h"
@@ -63,10 +64,11 @@ const Fixture& Ds() {
 
 double MacClasses(const FeatureVector& f) {
   double s = 0;
-  for (const char* n : {"macs.conv1x1", "macs.conv1x1_narrow", "macs.conv3x3", "macs.conv5x5",
-                        "macs.conv7x7", "macs.convkxk", "macs.dw3_s1", "macs.dw3_s2",
-                        "macs.dw5_s1", "macs.dw5_s2", "macs.dw7_s1", "macs.dw7_s2", "macs.dwk",
-                        "macs.dw_inplace", "macs.fc"}) {
+  for (const char* n :
+       {"macs.conv1x1", "macs.conv1x1_narrow", "macs.conv3x3", "macs.conv5x5",
+        "macs.conv7x7", "macs.convkxk", "macs.dw3_s1", "macs.dw3_s2",
+        "macs.dw5_s1", "macs.dw5_s2", "macs.dw7_s1", "macs.dw7_s2", "macs.dwk",
+        "macs.dw_inplace", "macs.dw_multiplier", "macs.fc"}) {
     s += f.Get(n);
   }
   return s;
@@ -114,7 +116,8 @@ TEST_CASE("layer-wise features of ds-cnn-kws match the hand-worked split") {
   CHECK(f->Get("kernel_calls") == static_cast<double>(p.metrics.kernel_calls));
   CHECK(f->Get("copy.bytes") == 0);
   CHECK(f->Get("one") == 1);
-  CHECK(f->Get("sram.peak_bytes") == static_cast<double>(p.memory.peak_sram_bytes));
+  CHECK(f->Get("sram.peak_bytes") ==
+        static_cast<double>(p.memory.peak_sram_bytes));
 }
 
 TEST_CASE("in-place depthwise steps are their own class") {
@@ -176,13 +179,52 @@ TEST_CASE("tinyops plans report DMA copies") {
   REQUIRE(t != nullptr);
   auto f = ExtractFeatures(*t, fx.graph, fx.board);
   REQUIRE(f.ok());
-  CHECK(f->Get("dma.transfers") == static_cast<double>(t->metrics.dma_transfers));
+  CHECK(f->Get("dma.transfers") ==
+        static_cast<double>(t->metrics.dma_transfers));
   CHECK(f->Get("copy.calls") == f->Get("dma.transfers"));
   CHECK(f->Get("copy.bytes") > 0);
-  CHECK(f->Get("ext.traffic_bytes") == static_cast<double>(t->metrics.ext_traffic_bytes));
+  CHECK(f->Get("ext.traffic_bytes") ==
+        static_cast<double>(t->metrics.ext_traffic_bytes));
   // Ext memory wait states (6 for SDRAM, 20 for QSPI on f746) weight bytes.
   CHECK(f->Get("ext.wait_bytes") >= 6 * f->Get("ext.traffic_bytes") * 0.99);
   CHECK(MacClasses(*f) == 2656768);
+}
+
+int Count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string::npos;
+       at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
+// The code generator is what the features describe: calls, copies and the
+// in-place depthwise kernel must match what it emits, for every strategy.
+TEST_CASE("calls, copies and in-place depthwise match the emitted code") {
+  const Fixture& fx = Ds();
+  int checked = 0;
+  for (const space::Plan& p : fx.space.plans) {
+    if (!p.metrics.fits) continue;
+    // A spread of candidates: every 23rd one (all families appear).
+    if (++checked % 23 != 1) continue;
+    INFO(p.candidate.Id());
+    auto f = ExtractFeatures(p, fx.graph, fx.board);
+    REQUIRE(f.ok());
+    auto m = codegen::EmitModel(fx.graph, p, {});
+    REQUIRE(m.ok());
+    std::string text;
+    for (const codegen::EmittedFile& file : m->files) text += file.text;
+    CHECK(f->Get("kernel_calls") == static_cast<double>(m->kernel_calls));
+    CHECK(f->Get("copy.calls") == static_cast<double>(m->copies));
+    const int inplace = Count(text, "mcuk_depthwise_conv2d_inplace(");
+    CHECK((f->Get("macs.dw_inplace") > 0) == (inplace > 0));
+    // Every depthwise MAC lands in exactly one depthwise class, at least
+    // the layer-wise 288,000 (more with recomputation).
+    CHECK(f->Get("macs.dw_inplace") + f->Get("macs.dw3") +
+              f->Get("macs.dw_large") >=
+          288000);
+  }
+  CHECK(checked > 100);
 }
 
 TEST_CASE("plans without details are refused, bad plans rejected") {
@@ -218,7 +260,8 @@ TEST_CASE("feature JSON round-trips and validates") {
         absl::StatusCode::kInvalidArgument);
   CHECK(FeaturesFromJson("{\"one\": \"x\"}").status().code() ==
         absl::StatusCode::kInvalidArgument);
-  CHECK(FeaturesFromJson("[1]").status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(FeaturesFromJson("[1]").status().code() ==
+        absl::StatusCode::kInvalidArgument);
   CHECK(FeatureIndex("one") == 0);
   CHECK(FeatureIndex("nope") == -1);
 }

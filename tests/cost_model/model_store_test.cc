@@ -1,20 +1,21 @@
 // The SQLite store and the calibration data files: round trips, newest-wins,
 // append-only versions, validation of what comes back from disk.
-#include <catch2/catch.hpp>
+#include "cost_model/model_store.h"
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
 #include "cost_model/calibration_data.h"
 #include "cost_model/cost_model.h"
-#include "cost_model/model_store.h"
 
 namespace mcutune::cost_model {
 namespace {
 
 namespace fs = std::filesystem;
 
-StoredSample MakeSample(const std::string& model, const std::string& cand, double measured) {
+StoredSample MakeSample(const std::string& model, const std::string& cand,
+                        double measured) {
   StoredSample s;
   s.model_name = model;
   s.model_hash = "hash-" + model;
@@ -52,7 +53,8 @@ TEST_CASE("samples round-trip and the newest per candidate wins") {
   CHECK((*all)[0].model_name == "net");
   CHECK((*all)[0].candidate_id == "patch-n2-s3");
   CHECK((*all)[1].measured == 1100);
-  CHECK((*all)[1].features.values == MakeSample("net", "layerwise", 1100).features.values);
+  CHECK((*all)[1].features.values ==
+        MakeSample("net", "layerwise", 1100).features.values);
   CHECK((*all)[1].measured_on == "qemu-f746");  // defaults to the kind
   CHECK(!(*all)[1].created_at.empty());
   CHECK((*all)[2].model_name == "other");
@@ -67,7 +69,8 @@ TEST_CASE("samples round-trip and the newest per candidate wins") {
   auto old = store->SamplesById({*a});
   REQUIRE(old.ok());
   CHECK((*old)[0].measured == 1000);
-  CHECK(store->SamplesById({424242}).status().code() == absl::StatusCode::kNotFound);
+  CHECK(store->SamplesById({424242}).status().code() ==
+        absl::StatusCode::kNotFound);
   CHECK(store->Samples("qemu-l552")->empty());
 }
 
@@ -75,9 +78,11 @@ TEST_CASE("invalid samples are refused") {
   auto store = Memory();
   StoredSample s = MakeSample("net", "c", 10);
   s.measured = -1;
-  CHECK(store->AddSample(s).status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(store->AddSample(s).status().code() ==
+        absl::StatusCode::kInvalidArgument);
   s = MakeSample("net", "", 10);
-  CHECK(store->AddSample(s).status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(store->AddSample(s).status().code() ==
+        absl::StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("model versions count up per kind and are never replaced") {
@@ -107,7 +112,8 @@ TEST_CASE("model versions count up per kind and are never replaced") {
   CHECK(all->size() == 3);
   CHECK((*all)[0].params_json == "{\"v\":1}");
   CHECK(!store->LatestModel("qemu-h743")->has_value());
-  CHECK(*store->BoardKinds() == std::vector<std::string>{"qemu-f746", "qemu-l552"});
+  CHECK(*store->BoardKinds() ==
+        std::vector<std::string>{"qemu-f746", "qemu-l552"});
 }
 
 TEST_CASE("a malformed stored row is DATA_LOSS, not a crash") {
@@ -122,18 +128,25 @@ TEST_CASE("a malformed stored row is DATA_LOSS, not a crash") {
   REQUIRE(rows.ok());
   CHECK((*rows)[1].feature_set_version == kFeatureSetVersion - 1);
   CHECK((*rows)[1].features.values == FeatureVector().values);
+  REQUIRE(
+      store->database()
+          .Exec(
+              "INSERT INTO cost_samples (model_name, model_hash, candidate_id, "
+              "board_kind, measured_on, feature_set_version, features_json, "
+              "measured, "
+              "unit, artifact_hash, toolchain, source, created_at, "
+              "measure_seconds) "
+              "VALUES ('x', 'h', 'c', 'qemu-f746', 'qemu-f746', " +
+              std::to_string(kFeatureSetVersion) +
+              ", '{\"bogus\":1}', 5, 'instructions', '', '', 'job', 'now', 0)")
+          .ok());
+  CHECK(store->Samples("qemu-f746").status().code() ==
+        absl::StatusCode::kDataLoss);
   REQUIRE(store->database()
-              .Exec("INSERT INTO cost_samples (model_name, model_hash, candidate_id, "
-                    "board_kind, measured_on, feature_set_version, features_json, measured, "
-                    "unit, artifact_hash, toolchain, source, created_at, measure_seconds) "
-                    "VALUES ('x', 'h', 'c', 'qemu-f746', 'qemu-f746', " +
-                    std::to_string(kFeatureSetVersion) +
-                    ", '{\"bogus\":1}', 5, 'instructions', '', '', 'job', 'now', 0)")
-              .ok());
-  CHECK(store->Samples("qemu-f746").status().code() == absl::StatusCode::kDataLoss);
-  REQUIRE(store->database()
-              .Exec("INSERT INTO cost_model_versions (board_kind, version, kind, params_json, "
-                    "sample_ids_json, evaluation_json, note, created_at) VALUES ('k', 1, "
+              .Exec("INSERT INTO cost_model_versions (board_kind, version, "
+                    "kind, params_json, "
+                    "sample_ids_json, evaluation_json, note, created_at) "
+                    "VALUES ('k', 1, "
                     "'linear', '{}', 'not json', '{}', '', 'now')")
               .ok());
   CHECK(store->LatestModel("k").status().code() == absl::StatusCode::kDataLoss);
@@ -149,7 +162,8 @@ TEST_CASE("calibration files round-trip and seed an empty store once") {
   d.failed = {"net/x: link"};
   std::vector<Sample> fit;
   for (int i = 0; i < 6; ++i) {
-    StoredSample s = MakeSample(i % 2 ? "a" : "b", "c" + std::to_string(i), 1000 + 100 * i);
+    StoredSample s =
+        MakeSample(i % 2 ? "a" : "b", "c" + std::to_string(i), 1000 + 100 * i);
     d.samples.push_back(s);
     Sample x;
     x.model = s.model_name;
@@ -177,7 +191,8 @@ TEST_CASE("calibration files round-trip and seed an empty store once") {
   CHECK(back->samples[5].model_hash == d.samples[5].model_hash);
   CHECK(back->samples[5].source == "shipped");
 
-  const fs::path dir = fs::temp_directory_path() / "mcutune_cost_model_store_test";
+  const fs::path dir =
+      fs::temp_directory_path() / "mcutune_cost_model_store_test";
   fs::remove_all(dir);
   REQUIRE(WriteCalibrationFile((dir / "qemu-f746.json").string(), d).ok());
   auto store = Memory();
@@ -190,13 +205,31 @@ TEST_CASE("calibration files round-trip and seed an empty store once") {
   CHECK((*latest)->sample_ids.size() == 6);
   auto restored = CostModelFromJson((*latest)->params_json);
   REQUIRE(restored.ok());
-  CHECK((*restored)->Predict(fit[0].features).mean == model->Predict(fit[0].features).mean);
+  CHECK((*restored)->Predict(fit[0].features).mean ==
+        model->Predict(fit[0].features).mean);
   CHECK(store->LatestModel("qemu-f746", "mac")->has_value());
   // A second import does nothing: the kind already has a model.
   CHECK(ImportShippedData(*store, dir.string())->empty());
   CHECK(store->ModelVersions("qemu-f746")->size() == 2);
   // A missing directory imports nothing.
   CHECK(ImportShippedData(*store, (dir / "nope").string())->empty());
+  // Data of another feature-set version is skipped (needs a refresh); other
+  // malformed files are errors.
+  std::string stale = text;
+  const std::string key =
+      "\"feature_set_version\": " + std::to_string(kFeatureSetVersion);
+  REQUIRE(stale.find(key) != std::string::npos);
+  stale.replace(stale.find(key), key.size(), "\"feature_set_version\": 0");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "qemu-f469.json") << stale;
+  auto fresh = Memory();
+  auto none = ImportShippedData(*fresh, dir.string());
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+  std::ofstream(dir / "qemu-l552.json") << "{\"format\": 1}";
+  CHECK(ImportShippedData(*fresh, dir.string()).status().code() ==
+        absl::StatusCode::kInvalidArgument);
   fs::remove_all(dir);
 }
 
@@ -205,7 +238,8 @@ TEST_CASE("malformed calibration files are rejected with the origin") {
   for (const std::string& bad :
        {std::string("{"), std::string("[]"), std::string("{\"format\":2}"),
         "{\"format\":1,\"feature_set_version\":" + v + "}",
-        "{\"format\":1,\"feature_set_version\":" + v + ",\"feature_names\":[\"one\"]}",
+        "{\"format\":1,\"feature_set_version\":" + v +
+            ",\"feature_names\":[\"one\"]}",
         std::string("{\"format\":1,\"feature_set_version\":0}")}) {
     INFO(bad);
     auto r = ParseCalibrationData(bad, "f.json");
@@ -220,7 +254,8 @@ TEST_CASE("malformed calibration files are rejected with the origin") {
   // A sample row with a wrong number of features.
   const std::string row = "\"f\":[";
   text.replace(text.find(row), row.size(), "\"f\":[1,");
-  CHECK(ParseCalibrationData(text, "x").status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(ParseCalibrationData(text, "x").status().code() ==
+        absl::StatusCode::kInvalidArgument);
   CHECK(ReadCalibrationFile("/nonexistent/x.json").status().code() ==
         absl::StatusCode::kNotFound);
 }
