@@ -77,7 +77,8 @@ std::string Makefile(const space::BoardSpec& board,
       "all: firmware.bin\n\nbuild/%.o: %.c\n\t@mkdir -p $(dir $@)\n\t$(CC) "
       "$(CFLAGS) -c $< -o $@\n\nfirmware.elf: $(OBJS) firmware.ld\n\t$(CC) "
       "$(LDFLAGS) $(OBJS) -o $@\n\nfirmware.bin: firmware.elf\n\t$(OBJCOPY) "
-      "-O binary $< $@\n\nclean:\n\trm -rf build firmware.elf firmware.bin "
+      "-O binary -R ", kExtFlashSection, " -R ", kExtRamImageSection,
+      " $< $@\n\nclean:\n\trm -rf build firmware.elf firmware.bin "
       "firmware.map\n\n.PHONY: all clean\n");
 }
 
@@ -135,7 +136,23 @@ class BundleBuilder : public Builder {
     if (b.model.ext_ram_bytes > 0 && !ext.empty()) {
       b.defines.push_back({"MCUTUNE_EXT_RAM_ADDR", ext});
     }
+    // A constants image for external RAM on a QEMU stand-in: linked at its
+    // place there (QEMU's ELF loader fills it), not into internal flash.
+    const space::ExternalMemory* ext_ram = board.ext_ram();
+    const bool ram_image = b.model.ext_ram_image_offset >= 0 && !ext.empty() &&
+                           board.is_virtual && ext_ram != nullptr &&
+                           b.model.ext_ram_image_offset < ext_ram->bytes;
+    if (ram_image) b.defines.push_back({"MCUTUNE_EXT_RAM_IMAGE", "1"});
     FirmwareBuildOptions fo = options_.firmware;
+    if (b.model.ext_flash_bytes > 0 && ExtFlashAddress(board) >= 0) {
+      fo.ext_flash_origin = ExtFlashAddress(board);
+      fo.ext_flash_bytes = board.ext_flash()->bytes;
+    }
+    if (ram_image) {
+      fo.ext_ram_image_origin =
+          std::stoll(ext, nullptr, 16) + b.model.ext_ram_image_offset;
+      fo.ext_ram_image_bytes = ext_ram->bytes - b.model.ext_ram_image_offset;
+    }
     fo.work_dir = dir.string();
     fo.defines = b.defines;
     fo.include_dirs.insert(fo.include_dirs.begin(), dir.string());
@@ -171,6 +188,18 @@ std::string ExtRamAddress(const space::BoardSpec& board) {
   if (board.qemu_machine == "mps2-an500") return "0x60000000";
   if (board.qemu_machine == "mps2-an505") return "0x80000000";
   return "";
+}
+
+int64_t ExtFlashAddress(const space::BoardSpec& board) {
+  constexpr int64_t kHalf = int64_t{8} << 20;  // of the 16 MiB PSRAM
+  const std::string ram = ExtRamAddress(board);
+  const space::ExternalMemory* flash = board.ext_flash();
+  const space::ExternalMemory* ext_ram = board.ext_ram();
+  if (ram.empty() || !board.is_virtual || flash == nullptr ||
+      flash->bytes > kHalf || (ext_ram != nullptr && ext_ram->bytes > kHalf)) {
+    return -1;
+  }
+  return std::stoll(ram, nullptr, 16) + kHalf;
 }
 
 }  // namespace mcutune::codegen

@@ -13,11 +13,18 @@
 // kept for the request and the machine (bad options, no toolchain, an
 // unwritable work dir).
 //
-// External RAM of tinyops plans: on QEMU stand-ins the build maps it onto
-// the machine's PSRAM (MCUTUNE_EXT_RAM_ADDR, see ExtRamAddress); on other
-// boards it is a static array (the board support must place it in SDRAM).
-// The external-flash image is linked into internal flash (QEMU has no QSPI
-// model). Thread-safe for distinct work dirs.
+// External memories of tinyops plans. QEMU has no SDRAM or QSPI model, so
+// on QEMU stand-ins both live in the machine's 16 MiB PSRAM: external RAM
+// in its first half (MCUTUNE_EXT_RAM_ADDR, see ExtRamAddress), the
+// external-flash image in its second half (ExtFlashAddress): a loadable
+// section in a linker region of the board's declared external-flash size,
+// which QEMU's ELF loader fills (firmware.bin leaves it out; it is
+// ext_flash.bin). Constants a plan keeps in external RAM (boards without
+// QSPI flash) are likewise linked at their place in the PSRAM
+// (MCUTUNE_EXT_RAM_IMAGE; init() then copies nothing). On other boards
+// external RAM is a static array (the board support must place it in SDRAM)
+// and both images are linked into internal flash (init() copies the RAM
+// one). Thread-safe for distinct work dirs.
 #ifndef MCUTUNE_CODEGEN_BUILDER_H_
 #define MCUTUNE_CODEGEN_BUILDER_H_
 
@@ -79,6 +86,12 @@ std::unique_ptr<Builder> MakeBuilder(const graph::Graph& graph,
 // "0x80000000" on mps2-an505), or ""
 // when the machine has none / the board is not virtual.
 std::string ExtRamAddress(const space::BoardSpec& board);
+
+// Where the external-flash image goes on a QEMU stand-in: 8 MiB into the
+// PSRAM of ExtRamAddress (external RAM keeps [0, 8 MiB)), or -1 when the
+// board has no QSPI flash, no PSRAM, or external memories larger than
+// 8 MiB.
+int64_t ExtFlashAddress(const space::BoardSpec& board);
 
 }  // namespace mcutune::codegen
 

@@ -110,9 +110,22 @@ struct CallSpec {
   int64_t scratch_bytes = 0;
   bool in_place = false;  // depthwise writing over its input
   std::string context;    // for error messages ("step 12")
+  // C expressions (pointers) replacing the literal views / region in the
+  // text, e.g. "&model_s3_in0[p]" of a table-driven loop; empty = literal.
+  // The windows above are still what the checks use.
+  std::vector<std::string> input_refs;
+  std::string output_ref, region_ref;
 };
-// Appends the call; FAILED_PRECONDITION when the scratch is too small for
-// the kernel (a planner bug), UNIMPLEMENTED for kinds without a kernel.
+// The C statement(s) of one call: FAILED_PRECONDITION when the scratch is
+// too small for the kernel (a planner bug), UNIMPLEMENTED for kinds without
+// a kernel. is_call: counts as a kernel call (an aliased RESHAPE does not).
+struct KernelCallText {
+  std::vector<std::string> lines;
+  bool is_call = true;
+};
+absl::StatusOr<KernelCallText> MakeKernelCallText(const OpParams& p,
+                                                  const CallSpec& call);
+// Appends MakeKernelCallText's lines to run() and counts the call.
 absl::Status EmitKernelCall(EmitContext& ctx, const OpParams& p,
                             const CallSpec& call);
 

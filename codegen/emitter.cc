@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "codegen/c_source.h"
 #include "codegen/emit_context.h"
+#include "codegen/linker_script.h"
 
 namespace mcutune::codegen {
 namespace {
@@ -211,9 +212,25 @@ absl::StatusOr<EmittedModel> EmitModel(const graph::Graph& graph,
                     "_EXT_RAM ", P, "_ext_ram_storage\n#endif\n");
   }
   if (!ctx.const_image.empty()) {
-    absl::StrAppend(&c, "#define ", P, "_EXT_FLASH_BASE ",
-                    ctx.const_image_base, "\n");
-    AppendInt8Array(&c, "static const __attribute__((aligned(16)))",
+    // An external-flash image goes to its own section on the target (the
+    // linker script puts it in EXTFLASH when the board build declares one,
+    // else in FLASH); the load source of a constants image for external RAM
+    // stays in flash.
+    absl::StrAppend(
+        &c, "#define ", P, "_EXT_FLASH_BASE ", ctx.const_image_base, "\n",
+        ctx.const_image_in_ram
+            ? absl::StrCat(
+                  "#if defined(__arm__) && !defined(MCUTUNE_HOST) && "
+                  "defined(MCUTUNE_EXT_RAM_IMAGE)\n#define ",
+                  P, "_EXT_FLASH_ATTR __attribute__((section(\"",
+                  kExtRamImageSection, "\")))\n#else\n#define ", P,
+                  "_EXT_FLASH_ATTR __attribute__((aligned(16)))\n#endif\n")
+            : absl::StrCat(
+                  "#if defined(__arm__) && !defined(MCUTUNE_HOST)\n#define ",
+                  P, "_EXT_FLASH_ATTR __attribute__((section(\"",
+                  kExtFlashSection, "\"), aligned(16)))\n#else\n#define ", P,
+                  "_EXT_FLASH_ATTR __attribute__((aligned(16)))\n#endif\n"));
+    AppendInt8Array(&c, absl::StrCat("static const ", P, "_EXT_FLASH_ATTR"),
                     absl::StrCat(P, "_ext_flash"), ctx.const_image.data(),
                     ctx.const_image.size());
   }
@@ -234,9 +251,14 @@ absl::StatusOr<EmittedModel> EmitModel(const graph::Graph& graph,
   absl::StrAppend(&c, "    default: return NULL;\n  }\n}\n\nvoid ", P,
                   "_init(void) {\n");
   if (ctx.const_image_in_ram && !ctx.const_image.empty()) {
-    absl::StrAppend(&c, "  /* constants live in external RAM: load them */\n"
-                        "  memcpy(", P, "_EXT_RAM + ", ctx.const_image_base,
-                    ", ", P, "_ext_flash, sizeof(", P, "_ext_flash));\n");
+    m.ext_ram_image_offset = ctx.const_image_base;
+    absl::StrAppend(
+        &c, "  /* constants live in external RAM: load them (unless the "
+            "image was\n   * loaded there with the firmware) */\n  if ((const "
+            "void*)(", P, "_EXT_RAM + ", ctx.const_image_base,
+        ") != (const void*)", P, "_ext_flash) {\n    memmove(", P,
+        "_EXT_RAM + ", ctx.const_image_base, ", ", P, "_ext_flash, sizeof(",
+        P, "_ext_flash));\n  }\n");
   }
   absl::StrAppend(&c, "}\n\nvoid ", P, "_run(void) {\n", ctx.body(), "}\n");
 

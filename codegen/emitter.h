@@ -27,6 +27,8 @@
 // Generated symbols: <prefix>_init/_run/_input(i)/_output(i) and the size
 // constants of <prefix>_model.h. External RAM is a static array unless the
 // build defines MCUTUNE_EXT_RAM_ADDR (a board's SDRAM / QEMU PSRAM address).
+// On the target an external-flash image is in section .mcutune_ext_flash
+// (linker_script.h places it).
 //
 // Errors: INVALID_ARGUMENT (options, a plan that does not belong to the
 // graph), UNIMPLEMENTED (an operator form the kernel library lacks),
@@ -78,6 +80,10 @@ struct EmittedModel {
   int64_t sram_bytes = 0;       // the static SRAM array
   int64_t ext_ram_bytes = 0;    // external RAM image (tinyops)
   int64_t ext_flash_bytes = 0;  // external flash image (tinyops)
+  // Where in external RAM a tinyops plan keeps its constants (init() copies
+  // them there unless the build preloads the image, MCUTUNE_EXT_RAM_IMAGE:
+  // section .mcutune_ext_ram_image linked at that address); -1 if none.
+  int64_t ext_ram_image_offset = -1;
   std::vector<int64_t> input_bytes, output_bytes;  // per graph input/output
   int64_t kernel_calls = 0;     // kernel calls emitted (one inference)
   int64_t copies = 0;           // DMA / stream-buffer copies emitted

@@ -275,6 +275,10 @@ absl::StatusOr<BuildResult> BuildFirmware(const space::BoardSpec& board,
   if (!core.ok()) return core.status();
   LinkerScriptOptions ld_options;
   ld_options.stack_bytes = options.stack_bytes;
+  ld_options.ext_flash_origin = options.ext_flash_origin;
+  ld_options.ext_flash_bytes = options.ext_flash_bytes;
+  ld_options.ext_ram_image_origin = options.ext_ram_image_origin;
+  ld_options.ext_ram_image_bytes = options.ext_ram_image_bytes;
   absl::StatusOr<std::string> script = GenerateLinkerScript(board, ld_options);
   if (!script.ok()) return script.status();
   const std::string gcc = options.toolchain_prefix + "gcc";
@@ -320,14 +324,28 @@ absl::StatusOr<BuildResult> BuildFirmware(const space::BoardSpec& board,
   for (const RegionUsage& r : result.regions) {
     if (r.region == "FLASH") result.flash_bytes = r.used_bytes;
     if (r.region == "RAM") result.ram_bytes = r.used_bytes;
+    if (r.region == "EXTFLASH") result.ext_flash_bytes = r.used_bytes;
   }
 
   result.stage = BuildStage::kPostLink;
+  const std::string objcopy = options.toolchain_prefix + "objcopy";
+  // The external-flash image lies far from FLASH: a binary of both would
+  // span the gap, so it gets a file of its own.
   absl::StatusOr<Step> bin = RunTool(
-      {options.toolchain_prefix + "objcopy", "-O", "binary", result.elf_path, result.bin_path},
+      {objcopy, "-O", "binary", "-R", kExtFlashSection, "-R",
+       kExtRamImageSection, result.elf_path, result.bin_path},
       options, &result);
   if (!bin.ok()) return bin.status();
   if (!bin->ran_ok) return result;
+  if (result.ext_flash_bytes > 0) {
+    result.ext_flash_bin_path = (dir / "ext_flash.bin").string();
+    absl::StatusOr<Step> ext = RunTool(
+        {objcopy, "-O", "binary", "-j", kExtFlashSection, result.elf_path,
+         result.ext_flash_bin_path},
+        options, &result);
+    if (!ext.ok()) return ext.status();
+    if (!ext->ran_ok) return result;
+  }
   absl::StatusOr<Step> size =
       RunTool({options.toolchain_prefix + "size", "-A", result.elf_path}, options, &result);
   if (!size.ok()) return size.status();

@@ -53,6 +53,15 @@ struct FirmwareBuildOptions {
   bool semihosting = true;
   // Board builds: the stack region of the linker script.
   int64_t stack_bytes = 8 * 1024;
+  // Board builds: an EXTFLASH region for the external-flash image (see
+  // linker_script.h); 0 bytes = none (the image then sits in FLASH).
+  // firmware.bin leaves that section out; it goes to ext_flash.bin.
+  int64_t ext_flash_origin = 0;
+  int64_t ext_flash_bytes = 0;
+  // Likewise the EXTRAM region of a preloaded external-RAM constants image
+  // (left out of firmware.bin, no file of its own: QEMU loads the ELF).
+  int64_t ext_ram_image_origin = 0;
+  int64_t ext_ram_image_bytes = 0;
   // Tools: "<prefix>gcc", "<prefix>objcopy", "<prefix>size"; host compiler.
   std::string toolchain_prefix = "arm-none-eabi-";
   std::string host_compiler = "gcc";
@@ -76,9 +85,11 @@ struct BuildResult {
   // Allocated sections and their sizes (arm-none-eabi-size -A).
   std::map<std::string, int64_t> sections;
   int64_t flash_bytes = 0;  // image in flash: FLASH region use
+  int64_t ext_flash_bytes = 0;  // EXTFLASH region use (0 without it)
   int64_t ram_bytes = 0;    // static RAM incl. stack and arena
   int64_t arena_bytes = 0;  // the .arena section
   std::string elf_path, bin_path, map_path, linker_script_path;
+  std::string ext_flash_bin_path;  // the EXTFLASH image, when there is one
   std::string host_executable;  // BuildHost only
   std::string toolchain_version;  // e.g. "arm-none-eabi-gcc (15:12.2.rel1-1) 12.2.1 20221205"
   std::string log;  // every command line and its output, in order

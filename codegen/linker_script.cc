@@ -11,6 +11,7 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <tuple>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -44,6 +45,27 @@ absl::StatusOr<std::string> GenerateLinkerScript(
   if (Overlap(flash0, board.flash_bytes, ram0, board.sram_bytes)) {
     return absl::InvalidArgumentError(who + "flash and SRAM regions overlap");
   }
+  const bool ext = options.ext_flash_bytes > 0;
+  const bool ext_ram = options.ext_ram_image_bytes > 0;
+  for (const auto& [on, origin, bytes] :
+       {std::tuple{ext, options.ext_flash_origin, options.ext_flash_bytes},
+        std::tuple{ext_ram, options.ext_ram_image_origin,
+                   options.ext_ram_image_bytes}}) {
+    if (!on) continue;
+    if (origin < 0 || origin + bytes > kAddressSpace) {
+      return absl::InvalidArgumentError(who + "external memory beyond 4 GiB");
+    }
+    if (Overlap(origin, bytes, flash0, board.flash_bytes) ||
+        Overlap(origin, bytes, ram0, board.sram_bytes)) {
+      return absl::InvalidArgumentError(
+          who + "external memory overlaps flash or SRAM");
+    }
+  }
+  if (ext && ext_ram &&
+      Overlap(options.ext_flash_origin, options.ext_flash_bytes,
+              options.ext_ram_image_origin, options.ext_ram_image_bytes)) {
+    return absl::InvalidArgumentError(who + "external regions overlap");
+  }
   if (options.stack_bytes <= 0 || options.stack_bytes % 8 != 0 ||
       options.stack_bytes >= board.sram_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -59,6 +81,13 @@ absl::StatusOr<std::string> GenerateLinkerScript(
                        board.flash_origin, board.flash_bytes)
     << absl::StrFormat("  RAM   (rwx) : ORIGIN = 0x%08x, LENGTH = %d\n",
                        board.sram_origin, board.sram_bytes)
+    << (ext ? absl::StrFormat("  EXTFLASH (r) : ORIGIN = 0x%08x, LENGTH = %d\n",
+                              options.ext_flash_origin, options.ext_flash_bytes)
+            : std::string())
+    << (ext_ram ? absl::StrFormat(
+                      "  EXTRAM (rw) : ORIGIN = 0x%08x, LENGTH = %d\n",
+                      options.ext_ram_image_origin, options.ext_ram_image_bytes)
+                : std::string())
     << "}\n\n"
     << absl::StrFormat("__mcutune_stack_size = %d;\n\n", options.stack_bytes)
     << R"(SECTIONS
@@ -78,7 +107,8 @@ absl::StatusOr<std::string> GenerateLinkerScript(
   .rodata : ALIGN(4)
   {
     *(.rodata .rodata.*)
-  } > FLASH
+)" << (ext ? "" : "    *(.mcutune_ext_flash .mcutune_ext_flash.*)\n")
+    << R"(  } > FLASH
 
   .ARM.extab : { *(.ARM.extab* .gnu.linkonce.armextab.*) } > FLASH
   .ARM.exidx : { *(.ARM.exidx* .gnu.linkonce.armexidx.*) } > FLASH
@@ -120,8 +150,26 @@ absl::StatusOr<std::string> GenerateLinkerScript(
   } > RAM
   __mcutune_ram_end = .;
   end = .;  /* newlib's sbrk: no heap beyond the image */
-}
 )";
+  if (ext) {
+    s << R"(
+  /* External flash (the constants image): loaded by the ELF loader. */
+  .mcutune_ext_flash : ALIGN(16)
+  {
+    *(.mcutune_ext_flash .mcutune_ext_flash.*)
+  } > EXTFLASH
+)";
+  }
+  if (ext_ram) {
+    s << R"(
+  /* Constants a tinyops plan keeps in external RAM, at their place. */
+  .mcutune_ext_ram_image ORIGIN(EXTRAM) :
+  {
+    KEEP(*(.mcutune_ext_ram_image))
+  } > EXTRAM
+)";
+  }
+  s << "}\n";
   return s.str();
 }
 

@@ -14,6 +14,15 @@
 // bus fault (and MSPLIM on v8-M) instead of silently into data. Flash:
 // vector table (at the origin), .text, .rodata, .data initialisers.
 // Symbols used by the firmware (codegen/firmware/cortex_m/): __mcutune_*.
+// External flash (optional, LinkerScriptOptions::ext_flash_bytes > 0): a
+// third region EXTFLASH of the board's declared external-flash size holds
+// the section .mcutune_ext_flash (a tinyops plan's constants image) as a
+// loadable section, so an ELF loader (QEMU's) puts it there; without the
+// region the section goes to FLASH with .rodata. Likewise a region EXTRAM
+// (ext_ram_image_bytes > 0) starting where a tinyops plan keeps its
+// constants in external RAM holds .mcutune_ext_ram_image, preloaded the
+// same way (without it the section is not placed: builds only use it with
+// the region).
 // Thread-safe (pure functions).
 #ifndef MCUTUNE_CODEGEN_LINKER_SCRIPT_H_
 #define MCUTUNE_CODEGEN_LINKER_SCRIPT_H_
@@ -30,7 +39,18 @@ namespace mcutune::codegen {
 struct LinkerScriptOptions {
   // Main stack size; part of the board's RAM like everything else.
   int64_t stack_bytes = 8 * 1024;
+  // EXTFLASH region (see above): origin and size; 0 bytes = no region.
+  int64_t ext_flash_origin = 0;
+  int64_t ext_flash_bytes = 0;
+  // EXTRAM region for the preloaded constants image; 0 bytes = none.
+  int64_t ext_ram_image_origin = 0;
+  int64_t ext_ram_image_bytes = 0;
 };
+
+// Names of the input sections holding the external-flash image and the
+// preloaded external-RAM constants image.
+inline constexpr char kExtFlashSection[] = ".mcutune_ext_flash";
+inline constexpr char kExtRamImageSection[] = ".mcutune_ext_ram_image";
 
 // The script text. INVALID_ARGUMENT if the board has no SRAM/flash, a region
 // does not fit in the 32-bit address space, the regions overlap, or the

@@ -60,7 +60,7 @@ struct RunRequest {
   std::string board_kind;   // catalogue id, e.g. "qemu-f746"
   RunOptions options;
   int repeats = 1;          // 1..1000 measurements (repeat_index 0..N-1)
-  int priority = 0;         // higher first; ties: oldest first
+  int priority = 0;         // higher first; ties: fair share by tag
   std::string tag;          // free text, e.g. the tuning job id
   // Failed attempts (1..100) before the run fails; 0 = the default (the
   // scheduler's SchedulerOptions::max_attempts, 3 in the store).
@@ -220,8 +220,10 @@ class FarmStore {
   absl::StatusOr<RunRecord> GetRun(int64_t run_id);
   absl::StatusOr<std::vector<RunRecord>> ListRuns(const RunFilter& filter);
   absl::StatusOr<std::vector<RunEvent>> RunEvents(int64_t run_id);
-  // Highest priority, then oldest, queued run of query.kind whose not_before
-  // passed (see LeaseQuery::peer_boards); nullopt when none. The run becomes
+  // A queued run of query.kind whose not_before passed (see
+  // LeaseQuery::peer_boards): highest priority first; within it the tags
+  // (jobs) take turns — fewest runs leased now, then served longest ago —
+  // and a tag's oldest run goes first. nullopt when none. The run becomes
   // leased, attempts+1, an attempt row and an event are written.
   absl::StatusOr<std::optional<Lease>> LeaseNext(const LeaseQuery& query,
                                                  absl::Time now);

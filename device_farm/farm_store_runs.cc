@@ -6,11 +6,19 @@
 // - LeaseNext scans at most kLeaseScan queued candidates in priority order
 //   and skips those this board already attempted while a peer board of the
 //   kind has not (retry on another board).
+// - Fair share: the first eligible run fixes the priority P; when runs of
+//   several tags (tuning jobs) are queued at P, the tags take turns
+//   (FairShareTags): fewest runs leased now, then the tag served longest
+//   ago (never served first), then the oldest queued run; the chosen tag's
+//   oldest eligible run at P is leased. Priorities still go strictly first.
 // - Each transition writes its farm_run_events row (and closes its
 //   farm_run_attempts row) in the same transaction.
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "device_farm/farm_store.h"
@@ -134,6 +142,62 @@ absl::Status LeaseLost(const Lease& lease) {
                    " (expired, reclaimed or cancelled)"));
 }
 
+// The tags with queued, ready runs of `kind` at `priority`, in fair-share
+// order: fewest runs of the tag leased now (any priority, this kind), then
+// the tag whose latest lease on this kind is oldest (farm_run_attempts
+// rowid; never leased first), then the tag's oldest queued run.
+absl::StatusOr<std::vector<std::string>> FairShareTags(base::Database& db,
+                                                       const std::string& kind,
+                                                       int64_t priority,
+                                                       absl::Time now) {
+  struct Tag {
+    std::string tag;
+    int64_t first_id = 0;
+    int64_t leased = 0;
+    int64_t last_served = -1;  // -1: never
+  };
+  std::vector<Tag> tags;
+  FARM_ASSIGN_OR_RETURN(
+      base::Statement q,
+      db.Prepare("SELECT tag, MIN(id) FROM farm_runs WHERE state = 'queued' "
+                 "AND board_kind = ?1 AND priority = ?2 AND (not_before IS "
+                 "NULL OR not_before <= ?3) GROUP BY tag"));
+  q.Bind(1, kind).Bind(2, priority);
+  BindTime(q, 3, now);
+  while (q.Step()) tags.push_back({q.ColumnText(0), q.ColumnInt64(1)});
+  FARM_RETURN_IF_ERROR(q.status());
+  if (tags.size() > 1) {
+    FARM_ASSIGN_OR_RETURN(
+        base::Statement l,
+        db.Prepare("SELECT tag, COUNT(*) FROM farm_runs WHERE state = "
+                   "'leased' AND board_kind = ?1 GROUP BY tag"));
+    l.Bind(1, kind);
+    std::map<std::string, int64_t> leased;
+    while (l.Step()) leased[l.ColumnText(0)] = l.ColumnInt64(1);
+    FARM_RETURN_IF_ERROR(l.status());
+    FARM_ASSIGN_OR_RETURN(
+        base::Statement m,
+        db.Prepare("SELECT MAX(a.rowid) FROM farm_runs r JOIN "
+                   "farm_run_attempts a ON a.run_id = r.id WHERE r.tag = ?1 "
+                   "AND r.board_kind = ?2"));
+    for (Tag& t : tags) {
+      auto it = leased.find(t.tag);
+      t.leased = it == leased.end() ? 0 : it->second;
+      m.Reset();
+      m.Bind(1, t.tag).Bind(2, kind);
+      if (m.Step() && !m.IsNull(0)) t.last_served = m.ColumnInt64(0);
+      FARM_RETURN_IF_ERROR(m.status());
+    }
+    std::sort(tags.begin(), tags.end(), [](const Tag& a, const Tag& b) {
+      return std::tie(a.leased, a.last_served, a.first_id) <
+             std::tie(b.leased, b.last_served, b.first_id);
+    });
+  }
+  std::vector<std::string> out;
+  for (Tag& t : tags) out.push_back(std::move(t.tag));
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<int64_t> FarmStore::Enqueue(const RunRequest& request,
@@ -244,31 +308,67 @@ absl::StatusOr<std::optional<Lease>> FarmStore::LeaseNext(
   FARM_RETURN_IF_ERROR(db_->Transaction([&]() -> absl::Status {
     FARM_ASSIGN_OR_RETURN(
         base::Statement q,
-        db_->Prepare("SELECT id FROM farm_runs WHERE state = 'queued' AND "
-                     "board_kind = ?1 AND (not_before IS NULL OR "
-                     "not_before <= ?2) ORDER BY priority DESC, id LIMIT ?3"));
+        db_->Prepare("SELECT id, priority FROM farm_runs WHERE state = "
+                     "'queued' AND board_kind = ?1 AND (not_before IS NULL "
+                     "OR not_before <= ?2) ORDER BY priority DESC, id LIMIT "
+                     "?3"));
     q.Bind(1, query.kind);
     BindTime(q, 2, now);
     q.Bind(3, kLeaseScan);
-    std::vector<int64_t> candidates;
-    while (q.Step()) candidates.push_back(q.ColumnInt64(0));
+    std::vector<std::pair<int64_t, int64_t>> candidates;  // id, priority
+    while (q.Step()) {
+      candidates.emplace_back(q.ColumnInt64(0), q.ColumnInt64(1));
+    }
     FARM_RETURN_IF_ERROR(q.status());
-    int64_t chosen = 0;
-    for (int64_t id : candidates) {
+    // Whether this board may take the run (retry on another board first).
+    auto eligible = [&](int64_t id) -> absl::StatusOr<bool> {
       FARM_ASSIGN_OR_RETURN(std::vector<std::string> tried,
                             AttemptedBoards(id));
       const std::set<std::string> seen(tried.begin(), tried.end());
-      bool ok = seen.count(query.board_uri) == 0;
-      if (!ok) {
-        ok = std::all_of(query.peer_boards.begin(), query.peer_boards.end(),
+      if (seen.count(query.board_uri) == 0) return true;
+      return std::all_of(query.peer_boards.begin(), query.peer_boards.end(),
                          [&](const std::string& p) { return seen.count(p); });
-      }
+    };
+    int64_t chosen = 0, priority = 0;
+    for (const auto& [id, prio] : candidates) {
+      FARM_ASSIGN_OR_RETURN(const bool ok, eligible(id));
       if (ok) {
         chosen = id;
+        priority = prio;
         break;
       }
     }
     if (chosen == 0) return absl::OkStatus();
+    // Fair share between the tags queued at that priority.
+    FARM_ASSIGN_OR_RETURN(std::vector<std::string> tags,
+                          FairShareTags(*db_, query.kind, priority, now));
+    if (tags.size() > 1) {
+      FARM_ASSIGN_OR_RETURN(
+          base::Statement t,
+          db_->Prepare("SELECT id FROM farm_runs WHERE state = 'queued' AND "
+                       "board_kind = ?1 AND priority = ?2 AND tag = ?3 AND "
+                       "(not_before IS NULL OR not_before <= ?4) ORDER BY id "
+                       "LIMIT ?5"));
+      int64_t fair = 0;
+      for (const std::string& tag : tags) {
+        t.Reset();
+        t.Bind(1, query.kind).Bind(2, priority).Bind(3, tag);
+        BindTime(t, 4, now);
+        t.Bind(5, kLeaseScan);
+        std::vector<int64_t> ids;
+        while (t.Step()) ids.push_back(t.ColumnInt64(0));
+        FARM_RETURN_IF_ERROR(t.status());
+        for (int64_t id : ids) {
+          FARM_ASSIGN_OR_RETURN(const bool ok, eligible(id));
+          if (ok) {
+            fair = id;
+            break;
+          }
+        }
+        if (fair != 0) break;
+      }
+      if (fair != 0) chosen = fair;
+    }
     const absl::Time expires = now + query.lease_duration;
     FARM_ASSIGN_OR_RETURN(
         base::Statement u,

@@ -73,3 +73,5 @@ echo
 echo "  daemon:      $daemon_dir (log $daemon_dir.log, HTTP API: see $daemon_dir/daemon.json)"
 echo "  front:       $out/front.txt"
 echo "  bundle:      $out/bundle-$best (make; mcutune exec $out/bundle-$best --board qemu-f746)"
+echo "  dashboard:   $build/bin/mcutuned --config configs/mcutuned.json, then open"
+echo "               http://127.0.0.1:8080/ with the token of out/mcutuned/client.token (docs/dashboard.md)"

@@ -11,6 +11,7 @@ APT_PACKAGES=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   libsqlite3-dev sqlite3 libeigen3-dev python3-pyocd libssl-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libcpp-httplib-dev
+  chromium
 )
 # Node.js may come from elsewhere (e.g. a nodesource build that bundles npm):
 # only ask Debian for it when the commands are missing.
@@ -41,4 +42,12 @@ if [ ! -f tests/oracle/node_modules/@tensorflow/tfjs-tflite/package.json ] ||
    [ tests/oracle/package-lock.json -nt tests/oracle/node_modules/.package-lock.json ]; then
   echo "install_deps: npm ci (tests/oracle)"
   (cd tests/oracle && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The web dashboard's build tools and its browser test driver (web/, pinned
+# by web/package-lock.json; Chromium itself is Debian's, above).
+if [ ! -f web/node_modules/vite/package.json ] ||
+   [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  echo "install_deps: npm ci (web)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -23,7 +23,10 @@ absl::Status JobRunner::Start() {
   if (!unfinished.ok()) return unfinished.status();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const JobRecord& j : *unfinished) queue_.push_back(j.id);
+    for (const JobRecord& j : *unfinished) {
+      absl::StatusOr<TuneRequest> r = TuneRequestFromJson(j.request_json);
+      queue_.push_back({j.id, r.ok() ? r->priority : 0});
+    }
     for (int i = 0; i < options_.max_concurrent_jobs; ++i) {
       workers_.emplace_back([this] { Worker(); });
     }
@@ -32,11 +35,11 @@ absl::Status JobRunner::Start() {
   return absl::OkStatus();
 }
 
-void JobRunner::Enqueue(const std::string& job_id) {
+void JobRunner::Enqueue(const std::string& job_id, int priority) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (shutting_down_) return;  // stays queued in the store: next start
-    queue_.push_back(job_id);
+    queue_.push_back({job_id, priority});
   }
   cv_.notify_one();
 }
@@ -55,7 +58,9 @@ absl::Status JobRunner::Cancel(const std::string& job_id) {
     return absl::OkStatus();
   }
   // Not started (or not known to this runner): cancel in the store.
-  queue_.erase(std::remove(queue_.begin(), queue_.end(), job_id), queue_.end());
+  queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
+                              [&](const Queued& q) { return q.id == job_id; }),
+               queue_.end());
   lock.unlock();
   job->state = JobState::kCancelled;
   job->phase = "cancelled";
@@ -101,8 +106,13 @@ void JobRunner::Worker() {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return shutting_down_ || !queue_.empty(); });
       if (shutting_down_) return;
-      id = queue_.front();
-      queue_.pop_front();
+      // Highest priority first; the oldest among equals (stable).
+      auto best = queue_.begin();
+      for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+        if (it->priority > best->priority) best = it;
+      }
+      id = best->id;
+      queue_.erase(best);
       if (running_.count(id)) continue;  // enqueued twice
       running_[id] = control;
     }

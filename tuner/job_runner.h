@@ -10,8 +10,10 @@
 //   SIGTERM ──► Shutdown(): running jobs stop at their next check and stay
 //               "running" in the store; nothing is marked failed
 //
-// Thread-safe. Fair between jobs in admission order; the farm shares boards
-// between the jobs that run (device_farm scheduler, oldest run first).
+// Thread-safe. Queued jobs start by priority (TuneRequest::priority, higher
+// first: interactive 0 before nightly sweeps), then in admission order; the
+// farm shares boards between the jobs that run (device_farm scheduler: the
+// job's priority, then the jobs of one priority in turn).
 #ifndef MCUTUNE_TUNER_JOB_RUNNER_H_
 #define MCUTUNE_TUNER_JOB_RUNNER_H_
 
@@ -42,8 +44,9 @@ class JobRunner {
 
   // Starts the workers and enqueues the store's unfinished jobs.
   absl::Status Start();
-  // Queues a job already created in the store (state queued).
-  void Enqueue(const std::string& job_id);
+  // Queues a job already created in the store (state queued) with its
+  // request's priority.
+  void Enqueue(const std::string& job_id, int priority = 0);
   // NOT_FOUND unknown job, FAILED_PRECONDITION already finished.
   absl::Status Cancel(const std::string& job_id);
   // Stops every running job (left resumable) and joins the workers.
@@ -61,7 +64,11 @@ class JobRunner {
   JobRunnerOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::string> queue_;
+  struct Queued {
+    std::string id;
+    int priority = 0;
+  };
+  std::deque<Queued> queue_;  // admission order; Worker takes the best
   std::map<std::string, std::shared_ptr<JobControl>> running_;
   std::vector<std::thread> workers_;
   bool shutting_down_ = false;

@@ -6,7 +6,7 @@
 // The production implementation (MakeSchedulerMeasurer) submits one run per
 // request to the device farm's Scheduler (device_farm/scheduler.h) with
 // tag = job id and waits for them; the farm shares its boards between all
-// jobs (priority, then oldest first) and keeps the queue in SQLite. Requests
+// jobs (priority, then jobs in turn) and keeps the queue in SQLite. Requests
 // are idempotent per (job, board kind, artifact hash): a run submitted
 // before a daemon restart is found again by its tag and artifact and waited
 // for instead of being submitted twice, so a resumed job neither loses nor
@@ -39,6 +39,8 @@ struct MeasureRequest {
   int runs = 3;            // measured inferences per firmware run
   int warmup = 1;
   absl::Duration timeout = absl::Seconds(120);  // one firmware run
+  int priority = 0;  // the farm run's priority (higher first; sweeps < 0)
+  int repeats = 1;   // farm repeats of the firmware (re-measurements: > 1)
 };
 
 struct MeasureResult {
@@ -50,6 +52,8 @@ struct MeasureResult {
   device_farm::Measurement measurement;
   std::string board_uri;
   std::string run_id;  // the farm's run id, for the candidate row
+  // per_inference of every ok repeat, in repeat order (size <= repeats).
+  std::vector<double> repeat_counts;
 };
 
 // What to do while waiting: return kCancel to cancel the job's runs, kAbort

@@ -9,6 +9,7 @@
 // - Result of a terminal run: its latest measurement (ok or not) with the
 //   board that produced it; a run that failed without any measurement (only
 //   infrastructure errors) is UNAVAILABLE with the farm's last error.
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -113,7 +114,8 @@ class SchedulerMeasurer : public Measurer {
     run.options.runs = req.runs;
     run.options.warmup = req.warmup;
     run.options.timeout = req.timeout;
-    run.repeats = 1;
+    run.repeats = std::max(1, req.repeats);
+    run.priority = req.priority;
     run.tag = req.job_id;
     return scheduler_->Submit(run);
   }
@@ -150,6 +152,16 @@ class SchedulerMeasurer : public Measurer {
     r.status = absl::OkStatus();
     r.measurement = best->measurement;
     r.board_uri = best->board_uri;
+    // The latest ok attempt of every repeat (the spread of a re-measurement).
+    std::map<int, const device_farm::MeasurementRecord*> per_repeat;
+    for (const device_farm::MeasurementRecord& m : *ms) {
+      if (m.measurement.status != device_farm::RunStatus::kOk) continue;
+      auto& slot = per_repeat[m.repeat_index];
+      if (slot == nullptr || m.id > slot->id) slot = &m;
+    }
+    for (const auto& [index, m] : per_repeat) {
+      r.repeat_counts.push_back(m->measurement.per_inference);
+    }
     return r;
   }
 

@@ -453,6 +453,7 @@ class TuneJob {
       r.runs = request_.runs_per_measurement;
       r.warmup = env_.options.warmup;
       r.timeout = env_.options.measure_timeout;
+      r.priority = request_.priority;
       reqs.push_back(r);
     }
     const std::vector<MeasureResult> results =

@@ -121,6 +121,11 @@ absl::Status ValidateTuneRequest(const std::vector<space::BoardSpec>& catalogue,
         absl::StrCat("runs_per_measurement: ", r->runs_per_measurement,
                      " not in 1..", kMaxRunsPerMeasurement));
   }
+  if (r->priority < -kMaxJobPriority || r->priority > kMaxJobPriority) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("priority: ", r->priority, " not in ", -kMaxJobPriority,
+                     "..", kMaxJobPriority));
+  }
   if (r->label.size() > kMaxLabelChars) {
     return absl::InvalidArgumentError(
         absl::StrCat("label: longer than ", kMaxLabelChars, " characters"));
@@ -173,6 +178,7 @@ std::string TuneRequestToJson(const TuneRequest& r) {
   j["batch_size"] = r.batch_size;
   j["runs_per_measurement"] = r.runs_per_measurement;
   j["label"] = r.label;
+  if (r.priority != 0) j["priority"] = r.priority;
   return j.dump();
 }
 
@@ -232,6 +238,7 @@ absl::StatusOr<TuneRequest> TuneRequestFromJson(const std::string& text) {
     if (!j["label"].is_string()) return bad("label");
     r.label = j["label"].get<std::string>();
   }
+  if (!get_int("priority", &r.priority)) return bad("priority");
   return r;
 }
 

@@ -35,6 +35,7 @@ inline constexpr int kMaxBatchSize = 64;
 inline constexpr int kMaxRunsPerMeasurement = 100;
 inline constexpr int kMaxNPatchLimit = 16;
 inline constexpr size_t kMaxLabelChars = 200;
+inline constexpr int kMaxJobPriority = 100;  // |priority| bound
 
 struct TuneRequest {
   std::string model_id;                  // SHA-256 hex of the model bytes
@@ -50,6 +51,9 @@ struct TuneRequest {
   int batch_size = 4;            // candidates built + measured per round
   int runs_per_measurement = 3;  // measured inferences per firmware run
   std::string label;
+  // Farm and job-queue priority, higher first: interactive jobs 0, nightly
+  // sweeps kSweepJobPriority (tuner/sweep_runner.h). Not on the wire.
+  int priority = 0;
 };
 
 // Fills defaults (objectives) and checks every field against the bounds

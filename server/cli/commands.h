@@ -31,6 +31,8 @@ int RunCancel(const Args& args);   // mcutune cancel JOB
 int RunPareto(const Args& args);   // mcutune pareto JOB [--json]
 int RunFetch(const Args& args);    // mcutune fetch JOB CANDIDATE -o DIR
 int RunBoardKinds(const Args& args);  // mcutune boards [--available]
+// mcutune sweep list | run NAME --now [--wait] | report NAME (client_sweeps.cc)
+int RunSweepCommand(const Args& args);
 
 // Prints "error: <message>" on stderr; returns the exit status to use (1, or
 // 2 for usage errors).

@@ -47,7 +47,10 @@ constexpr char kUsage[] =
     "  jobs | watch JOB | cancel JOB     list, follow, stop jobs\n"
     "  pareto JOB                        the measured Pareto front\n"
     "  fetch JOB CANDIDATE -o DIR        download a candidate's bundle\n"
-    "  boards [--available]              board kinds and the farm's boards\n";
+    "  boards [--available]              board kinds and the farm's boards\n"
+    "  sweep list                        nightly sweeps (docs/sweeps.md)\n"
+    "  sweep run NAME --now [--wait]     run one now\n"
+    "  sweep report NAME [--markdown]    a run's items, alerts, cost models\n";
 
 }  // namespace
 
@@ -74,6 +77,7 @@ int main(int argc, char** argv) {
   if (command == "pareto") return mcutune::cli::RunPareto(args);
   if (command == "fetch") return mcutune::cli::RunFetch(args);
   if (command == "boards") return mcutune::cli::RunBoardKinds(args);
+  if (command == "sweep") return mcutune::cli::RunSweepCommand(args);
   std::fprintf(stderr, "error: unknown command '%s' (see mcutune --help)\n",
                command.c_str());
   return 2;

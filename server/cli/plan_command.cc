@@ -193,6 +193,7 @@ int RunPlan(const Args& args) {
   space::Candidate c;
   c.strategy = *strategy;
   c.inplace_depthwise = inplace;
+  c.inplace_depthwise_stage = inplace;
   c.order = ctx.orders.back();
   if (patched) {
     c.n_patch = n_patch;

@@ -166,6 +166,18 @@ bool AgentRegistry::Online(const Agent& a, absl::Time now) const {
   return now - a.last_seen <= options_.lease;
 }
 
+std::vector<AgentRegistry::RemoteBoardInfo> AgentRegistry::RemoteBoards() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const absl::Time now = absl::Now();
+  std::vector<RemoteBoardInfo> out;
+  for (const auto& [uri, agent_id] : board_agent_) {
+    auto a = agents_.find(agent_id);
+    if (a == agents_.end()) continue;
+    out.push_back({uri, a->second.name, Online(a->second, now)});
+  }
+  return out;
+}
+
 void AgentRegistry::DropAgentLocked(const std::string& agent_id) {
   for (auto& [lease, t] : leases_) {
     if (t->agent_id == agent_id && t->state == Ticket::State::kLeased) {

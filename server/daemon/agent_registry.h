@@ -74,6 +74,13 @@ class AgentRegistry {
   // Wakes every waiter; runs in flight fail UNAVAILABLE. Idempotent.
   void Shutdown();
 
+  // The boards agents serve now (for the dashboard's farm view).
+  struct RemoteBoardInfo {
+    std::string uri, agent;  // agent name
+    bool online = false;     // heard from within the lease duration
+  };
+  std::vector<RemoteBoardInfo> RemoteBoards();
+
   // RemoteBoard::Run: hands the run to the agent serving `uri` and waits.
   absl::StatusOr<device_farm::Measurement> RunRemote(
       const std::string& uri, const device_farm::Artifact& artifact,

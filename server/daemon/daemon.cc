@@ -2,10 +2,11 @@
 // - One SQLite connection shared by the tuner's, the farm's and the cost
 //   model's stores (the cost model is seeded from configs/cost_models).
 // - Start order: storage → catalogue → farm (inventory, scheduler) → job
-//   runner (resumes jobs) → tokens → services → gRPC → HTTP → daemon.json.
-// - Stop order: stop flag (watches end) → gRPC shutdown (5 s grace) → jobs
-//   stop (resumable) → agents released → HTTP → scheduler (leases released)
-//   → daemon.json removed.
+//   runner (resumes jobs) → sweeps (schedules, catch-up) → tokens → services
+//   → gRPC → HTTP → daemon.json.
+// - Stop order: stop flag (watches end) → gRPC shutdown (5 s grace) → sweeps
+//   stop (run interrupted) → jobs stop (resumable) → agents released → HTTP
+//   → scheduler (leases released) → daemon.json removed.
 #include "server/daemon/daemon.h"
 
 #include <grpcpp/grpcpp.h>
@@ -27,12 +28,17 @@
 #include "server/daemon/auth.h"
 #include "server/daemon/farm_agent_service.h"
 #include "server/daemon/http_api.h"
+#include "server/daemon/http_dashboard_api.h"
+#include "server/daemon/http_sweeps.h"
+#include "server/daemon/sweep_api.h"
+#include "server/daemon/sweep_service.h"
 #include "server/daemon/tuning_core.h"
 #include "server/daemon/tuning_service.h"
 #include "tuner/firmware_factory.h"
 #include "tuner/job_runner.h"
 #include "tuner/measurer.h"
 #include "tuner/store.h"
+#include "tuner/sweep_manager.h"
 
 namespace mcutune::server {
 
@@ -54,6 +60,11 @@ struct Daemon::State {
   std::unique_ptr<AgentRegistry> registry;
   std::unique_ptr<FarmAgentService> agent_service;
   std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<DashboardData> dashboard;  // outlives `http`
+  std::unique_ptr<tuner::SweepStore> sweep_store;
+  std::unique_ptr<tuner::SweepManager> sweeps;  // null: no sweeps_dir
+  std::unique_ptr<SweepApi> sweep_api;
+  std::unique_ptr<SweepService> sweep_service;
   std::unique_ptr<HttpApi> http;
   std::atomic<bool> stopping{false};
   bool stopped = false;
@@ -177,6 +188,33 @@ absl::Status Daemon::Start() {
   s.runner = std::make_unique<tuner::JobRunner>(env, ro);
   if (absl::Status st = s.runner->Start(); !st.ok()) return st;
 
+  // Nightly sweeps (docs/sweeps.md): their jobs go to the runner above.
+  absl::StatusOr<std::unique_ptr<tuner::SweepStore>> sweep_store =
+      tuner::SweepStore::Attach(s.db);
+  if (!sweep_store.ok()) return sweep_store.status();
+  s.sweep_store = std::move(*sweep_store);
+  if (!config_.sweeps_dir.empty()) {
+    absl::StatusOr<std::vector<tuner::SweepDefinition>> defs =
+        tuner::LoadSweepDefinitions(config_.sweeps_dir, s.catalogue);
+    if (!defs.ok()) return defs.status();
+    tuner::SweepEnvironment se;
+    se.store = s.store.get();
+    se.runner = s.runner.get();
+    se.measurer = s.measurer.get();
+    se.cost_store = s.cost_store.get();
+    se.sweeps = s.sweep_store.get();
+    se.catalogue = s.catalogue;
+    se.builds_dir = env.builds_dir;
+    se.reports_dir = (data / "sweeps").string();
+    se.measure_timeout = env.options.measure_timeout;
+    const size_t count = defs->size();
+    s.sweeps = std::make_unique<tuner::SweepManager>(std::move(se),
+                                                     std::move(*defs));
+    if (absl::Status st = s.sweeps->Start(); !st.ok()) return st;
+    log->info("sweeps: {} from {}", count, config_.sweeps_dir);
+  }
+  s.sweep_api = std::make_unique<SweepApi>(s.sweeps.get(), data.string());
+
   // Authentication.
   if (config_.auth.enabled) {
     absl::StatusOr<std::string> client =
@@ -227,6 +265,9 @@ absl::Status Daemon::Start() {
   builder.SetMaxReceiveMessageSize(4 << 20);
   builder.RegisterService(s.tuning_service.get());
   builder.RegisterService(s.agent_service.get());
+  s.sweep_service =
+      std::make_unique<SweepService>(s.sweep_api.get(), s.auth.get());
+  builder.RegisterService(s.sweep_service.get());
   s.grpc_server = builder.BuildAndStart();
   if (s.grpc_server == nullptr || port == 0) {
     return absl::UnavailableError(
@@ -240,6 +281,19 @@ absl::Status Daemon::Start() {
           "{\"status\":\"ok\",\"jobs_running\":", runner->running(),
           ",\"jobs_queued\":", runner->queued(), "}\n");
     });
+    // The Sweeps API (paths disjoint from the dashboard's).
+    AddSweepRoutes(s.http.get(), s.sweep_api.get());
+    DashboardDataOptions dopt;
+    dopt.builds_dir = env.builds_dir;
+    s.dashboard = std::make_unique<DashboardData>(
+        s.store.get(), s.scheduler.get(), s.registry.get(), s.catalogue, dopt);
+    const std::string web_dir =
+        config_.web_dir.empty() ? DefaultWebDir() : config_.web_dir;
+    if (!AddDashboardRoutes(s.http.get(), s.dashboard.get(), web_dir)) {
+      log->warn(
+          "dashboard not built (no index.html in '{}'): serving the API only",
+          web_dir);
+    }
     absl::StatusOr<int> http_port = s.http->Start(config_.http_listen);
     if (!http_port.ok()) return http_port.status();
     s.http_address = absl::StrCat(HostOf(config_.http_listen), ":", *http_port);
@@ -268,6 +322,7 @@ void Daemon::Stop() {
     s.grpc_server->Shutdown(std::chrono::system_clock::now() +
                             std::chrono::seconds(5));
   }
+  if (s.sweeps) s.sweeps->Shutdown();  // before the jobs it waits for
   if (s.runner) s.runner->Shutdown();
   if (s.http) s.http->Stop();
   if (s.scheduler) s.scheduler->Stop();

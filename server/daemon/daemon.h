@@ -4,7 +4,8 @@
 //          ──► board catalogue, farm inventory ──► device_farm::Scheduler
 //          ──► tuner::JobRunner (TuneJob × max_concurrent_jobs)
 //          ──► gRPC: Tuning (client token) + FarmAgent (agent token)
-//          ──► HTTP: /healthz + /api/v1/... (client token)
+//          ──► HTTP: /healthz + /api/v1/... (client token) + the web
+//              dashboard's static files at / (http_dashboard_api.h)
 //          ──► data_dir/daemon.json {"pid", "grpc", "http"} (bound addresses)
 // Start() brings it up (resuming unfinished jobs); Stop() shuts it down
 // gracefully: no new calls, watches end, running jobs stop at their next

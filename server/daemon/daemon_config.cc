@@ -103,7 +103,8 @@ absl::StatusOr<DaemonConfig> ParseDaemonConfig(const std::string& text,
   MCUTUNE_RETURN_IF_ERROR(CheckKeys(
       j,
       {"listen", "http_listen", "data_dir", "boards_dir", "farm_inventory",
-       "auth", "limits", "tuning", "agents", "log_level"},
+       "auth", "limits", "tuning", "agents", "log_level", "web_dir",
+       "sweeps_dir"},
       origin));
   MCUTUNE_RETURN_IF_ERROR(GetString(j, "listen", origin, &c.listen));
   MCUTUNE_RETURN_IF_ERROR(ValidateListenAddress(c.listen, origin + ".listen"));
@@ -118,6 +119,8 @@ absl::StatusOr<DaemonConfig> ParseDaemonConfig(const std::string& text,
         absl::StrCat(origin, ".data_dir must not be empty"));
   }
   MCUTUNE_RETURN_IF_ERROR(GetString(j, "boards_dir", origin, &c.boards_dir));
+  MCUTUNE_RETURN_IF_ERROR(GetString(j, "web_dir", origin, &c.web_dir));
+  MCUTUNE_RETURN_IF_ERROR(GetString(j, "sweeps_dir", origin, &c.sweeps_dir));
   MCUTUNE_RETURN_IF_ERROR(
       GetString(j, "farm_inventory", origin, &c.farm_inventory));
   if (j.contains("auth")) {

@@ -25,6 +25,10 @@
 //                     lease (a run not reported or extended within it goes
 //                     to another board) and heartbeat period
 //   "log_level"       "trace" | "debug" | "info" | "warn" | "error"
+//   "sweeps_dir"      nightly sweep definitions (docs/sweeps.md), every
+//                     *.json in it; "" (the default) = no sweeps
+//   "web_dir"         the built dashboard served at "/" (docs/dashboard.md);
+//                     "" = $MCUTUNE_WEB_DIR, else the build tree's web/dist
 // Relative paths are relative to the daemon's working directory.
 #ifndef MCUTUNE_SERVER_DAEMON_DAEMON_CONFIG_H_
 #define MCUTUNE_SERVER_DAEMON_DAEMON_CONFIG_H_
@@ -75,6 +79,8 @@ struct DaemonConfig {
   DaemonTuning tuning;
   DaemonAgents agents;
   std::string log_level = "info";
+  std::string web_dir;  // "" = DefaultWebDir() (http_dashboard_api.h)
+  std::string sweeps_dir;  // "" = no nightly sweeps
 };
 
 // INVALID_ARGUMENT naming the key for anything malformed or out of range.

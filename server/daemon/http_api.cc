@@ -156,6 +156,41 @@ void HttpApi::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+// Wraps a route: auth, exceptions.
+HttpApi::Handler HttpApi::Wrap(Handler f) {
+  return [this, f](const httplib::Request& req, httplib::Response& res) {
+    try {
+      const std::string auth = req.get_header_value("Authorization");
+      if (absl::Status st = auth_->Check(auth, Role::kClient); !st.ok()) {
+        SendError(res, st);
+        return;
+      }
+      f(req, res);
+    } catch (const std::exception& e) {
+      if (auto log = spdlog::get("server"))
+        log->error("http {}: {}", req.path, e.what());
+      SendError(res, absl::InternalError("internal error"));
+    }
+  };
+}
+
+void HttpApi::AddGet(const std::string& pattern, Handler handler) {
+  server_->Get(pattern, Wrap(std::move(handler)));
+}
+
+void HttpApi::AddPost(const std::string& pattern, Handler handler) {
+  server_->Post(pattern, Wrap(std::move(handler)));
+}
+
+void SendHttpError(httplib::Response& res, const absl::Status& status) {
+  SendError(res, status);
+}
+
+void SendHttpJson(httplib::Response& res, const std::string& json) {
+  res.status = 200;
+  res.set_content(json + "\n", "application/json");
+}
+
 void HttpApi::Routes() {
   httplib::Server& s = *server_;
   s.set_payload_max_length(
@@ -165,25 +200,7 @@ void HttpApi::Routes() {
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         SendError(res, absl::InternalError("internal error"));
       });
-  // Wraps a route: auth, exceptions.
-  auto api =
-      [this](
-          std::function<void(const httplib::Request&, httplib::Response&)> f) {
-        return [this, f](const httplib::Request& req, httplib::Response& res) {
-          try {
-            const std::string auth = req.get_header_value("Authorization");
-            if (absl::Status st = auth_->Check(auth, Role::kClient); !st.ok()) {
-              SendError(res, st);
-              return;
-            }
-            f(req, res);
-          } catch (const std::exception& e) {
-            if (auto log = spdlog::get("server"))
-              log->error("http {}: {}", req.path, e.what());
-            SendError(res, absl::InternalError("internal error"));
-          }
-        };
-      };
+  auto api = [this](Handler f) { return Wrap(std::move(f)); };
   auto reply = [](httplib::Response& res, const auto& result) {
     if (!result.ok()) {
       SendError(res, result.status());

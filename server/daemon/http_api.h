@@ -16,6 +16,7 @@
 //   GET  /api/v1/jobs/{id}/candidates[?measured_only=1]  ListCandidatesResponse
 //   GET  /api/v1/jobs/{id}/events[?after=SEQ]   {"events":[JobEvent...]}
 //   GET  /api/v1/jobs/{id}/build?candidate=KEY  application/x-tar bundle
+// The web dashboard's routes and static files: http_dashboard_api.h.
 // Errors: HTTP status from the canonical code (400 INVALID_ARGUMENT, 401
 // UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 NOT_FOUND, 409
 // FAILED_PRECONDITION, 413/429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE, 500) with
@@ -35,7 +36,9 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace mcutune::server {
 
@@ -51,8 +54,19 @@ class HttpApi {
   absl::StatusOr<int> Start(const std::string& address);
   void Stop();
 
+  // More /api routes (the dashboard's, http_dashboard_api.h), wrapped like
+  // the built-in ones: client token first, exceptions answered with 500.
+  // Call before Start(); a pattern already taken by a built-in route loses.
+  using Handler =
+      std::function<void(const httplib::Request&, httplib::Response&)>;
+  void AddGet(const std::string& pattern, Handler handler);
+  void AddPost(const std::string& pattern, Handler handler);
+  // The server itself, for routes without a token (static files).
+  httplib::Server& server() { return *server_; }
+
  private:
   void Routes();
+  Handler Wrap(Handler handler);
 
   TuningCore* core_;
   const Authenticator* auth_;
@@ -60,6 +74,12 @@ class HttpApi {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
 };
+
+// The error body and status of http_api.cc, for handlers added with
+// AddGet/AddPost: {"error":{"code":"...","message":"..."}}.
+void SendHttpError(httplib::Response& res, const absl::Status& status);
+// A JSON body (already serialized) with status 200.
+void SendHttpJson(httplib::Response& res, const std::string& json);
 
 }  // namespace mcutune::server
 

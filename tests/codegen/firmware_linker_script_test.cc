@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "codegen/builder.h"
 #include "codegen/firmware_builder.h"
 #include "tests/device_farm/stand_in_firmware.h"
 
@@ -55,6 +56,61 @@ TEST_CASE("linker script rejects impossible boards", "[firmware][linker]") {
   CHECK(GenerateLinkerScript(b, Stack(65536)).status().code() ==
         absl::StatusCode::kInvalidArgument);
   CHECK(GenerateLinkerScript(b).ok());
+}
+
+TEST_CASE("linker script: the external-flash region of QEMU stand-ins",
+          "[firmware][linker]") {
+  absl::StatusOr<space::BoardSpec> f746 = testing::CatalogueBoard("qemu-f746");
+  REQUIRE(f746.ok());
+  // No region: the image section sits in FLASH with .rodata.
+  absl::StatusOr<std::string> plain = GenerateLinkerScript(*f746);
+  REQUIRE(plain.ok());
+  CHECK(plain->find("EXTFLASH") == std::string::npos);
+  CHECK(plain->find("*(.mcutune_ext_flash .mcutune_ext_flash.*)") !=
+        std::string::npos);
+  // mps2-an500's PSRAM is at 0x60000000; the image takes its second half,
+  // as large as the board's declared QSPI flash (8 MiB).
+  CHECK(ExtRamAddress(*f746) == "0x60000000");
+  CHECK(ExtFlashAddress(*f746) == 0x60800000);
+  LinkerScriptOptions o;
+  o.ext_flash_origin = ExtFlashAddress(*f746);
+  o.ext_flash_bytes = f746->ext_flash()->bytes;
+  absl::StatusOr<std::string> ext = GenerateLinkerScript(*f746, o);
+  REQUIRE(ext.ok());
+  CHECK(ext->find("EXTFLASH (r) : ORIGIN = 0x60800000, LENGTH = 8388608") !=
+        std::string::npos);
+  CHECK(ext->find("} > EXTFLASH") != std::string::npos);
+  // Loadable (QEMU's ELF loader fills it): not NOLOAD.
+  CHECK(ext->find(".mcutune_ext_flash (NOLOAD)") == std::string::npos);
+  o.ext_flash_origin = f746->sram_origin;  // on top of the SRAM
+  CHECK(GenerateLinkerScript(*f746, o).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  o.ext_flash_origin = 0xFFFFF000;
+  CHECK(GenerateLinkerScript(*f746, o).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  // A preloaded external-RAM image: a second region, not overlapping.
+  o.ext_flash_origin = ExtFlashAddress(*f746);
+  o.ext_ram_image_origin = 0x60001000;
+  o.ext_ram_image_bytes = 4096;
+  ext = GenerateLinkerScript(*f746, o);
+  REQUIRE(ext.ok());
+  CHECK(ext->find("EXTRAM (rw) : ORIGIN = 0x60001000, LENGTH = 4096") !=
+        std::string::npos);
+  CHECK(ext->find(".mcutune_ext_ram_image ORIGIN(EXTRAM)") !=
+        std::string::npos);
+  o.ext_ram_image_bytes = 16 << 20;  // into the external flash's half
+  CHECK(GenerateLinkerScript(*f746, o).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  // Boards without QSPI flash or without QEMU get no address.
+  absl::StatusOr<space::BoardSpec> l552 = testing::CatalogueBoard("qemu-l552");
+  REQUIRE(l552.ok());
+  CHECK(ExtFlashAddress(*l552) == -1);
+  absl::StatusOr<space::BoardSpec> real = testing::CatalogueBoard("f746");
+  REQUIRE(real.ok());
+  CHECK(ExtFlashAddress(*real) == -1);
+  absl::StatusOr<space::BoardSpec> f469 = testing::CatalogueBoard("qemu-f469");
+  REQUIRE(f469.ok());
+  CHECK(ExtFlashAddress(*f469) == 0x21800000);
 }
 
 TEST_CASE("overflow messages become data", "[firmware][linker]") {

@@ -43,6 +43,28 @@ TEST_CASE("candidate ids are readable and distinct", "[space][plan]") {
   CHECK(c.Id() == "tinyops-b131072");
 }
 
+TEST_CASE("in-place depthwise suffixes of the candidate ids", "[space][plan]") {
+  Candidate c;
+  c.strategy = Strategy::kStream2D;
+  c.n_patch = 3;
+  c.split_idx = 4;
+  CHECK(c.Id() == "stream2d-n3-s4");  // the default keeps its old id
+  c.inplace_depthwise = false;
+  c.inplace_depthwise_stage = false;
+  CHECK(c.Id() == "stream2d-n3-s4-noip");
+  c.inplace_depthwise_stage = true;
+  CHECK(c.Id() == "stream2d-n3-s4-noip-lw");
+  c.inplace_depthwise = true;
+  c.inplace_depthwise_stage = false;
+  CHECK(c.Id() == "stream2d-n3-s4-noip-stage");
+  // Strategies without a stage ignore the stage switch.
+  Candidate lw;
+  lw.inplace_depthwise_stage = false;
+  CHECK(lw.Id() == "layerwise");
+  lw.inplace_depthwise = false;
+  CHECK(lw.Id() == "layerwise-noip");
+}
+
 Plan P(int64_t macs, int64_t sram, int64_t flash, bool fits = true) {
   Plan p;
   p.metrics.macs_total = macs;

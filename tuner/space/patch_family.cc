@@ -7,12 +7,18 @@
 //   stream-2D or recompute where late layers are small), switching at a
 //   quarter, half and three quarters of the stage; duplicates once ADD
 //   entries are resolved, and vectors equal to a pure strategy, are dropped.
+// - In-place depthwise variants: every point also comes out of place
+//   ("-noip"), and, when both parts have in-place depthwise operators, out
+//   of place inside the stage only ("-noip-stage"). Which parts have any is
+//   decided from the stage description (InPlaceParts), so no variant plans
+//   exactly like another.
 #include <algorithm>
 #include <memory>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "tuner/space/execution_order.h"
 #include "tuner/space/patch_planner.h"
 
 namespace mcutune::space {
@@ -58,6 +64,49 @@ std::vector<std::vector<StageMode>> HybridModeSets(const PatchStageInfo& info,
 
 namespace {
 
+// Which parts of a split's schedule have a depthwise operator the planner
+// would run in place (multiplier 1, channels kept, last reader of its
+// input): inside the stage on a per-patch input (made by an earlier stage
+// operator and not read after the stage), or whole outside the stage
+// (`whole[op]`: RunsInPlace in the model order).
+struct InPlaceParts {
+  bool stage = false, whole = false;
+};
+
+InPlaceParts FindInPlaceParts(const graph::Graph& g, const PatchStageInfo& info,
+                              int split, const std::vector<bool>& whole) {
+  InPlaceParts parts;
+  const int begin = info.ops.front().first_graph_op();
+  const int end = split < static_cast<int>(info.ops.size())
+                      ? info.ops[split].first_graph_op()
+                      : info.ops[split - 1].op + 1;
+  for (int op = 0; op < static_cast<int>(g.ops.size()); ++op) {
+    if ((op < begin || op >= end) && whole[op]) parts.whole = true;
+  }
+  for (int i = 0; i < split && !parts.stage; ++i) {
+    const StageOp& so = info.ops[i];
+    const graph::Operator& o = g.ops[so.op];
+    if (so.type != graph::OpType::kDepthwiseConv2D ||
+        o.options.depth_multiplier != 1) {
+      continue;
+    }
+    const int in = so.inputs[0];
+    const std::vector<int32_t>& si = g.tensors[in].shape;
+    const std::vector<int32_t>& sout = g.tensors[o.outputs[0]].shape;
+    if (si.size() != 4 || sout.size() != 4 || si[3] != sout[3]) continue;
+    bool per_patch = false;
+    for (int j = 0; j < i; ++j) {
+      per_patch = per_patch || info.ops[j].output == in;
+    }
+    for (int c : info.consumers[in]) per_patch = per_patch && c < end;
+    for (int j = i + 1; j < split; ++j) {
+      for (int t : info.ops[j].inputs) per_patch = per_patch && t != in;
+    }
+    parts.stage = per_patch;
+  }
+  return parts;
+}
+
 class PatchFamily : public CandidateFamily {
  public:
   std::string_view name() const override { return "patch"; }
@@ -71,6 +120,12 @@ class PatchFamily : public CandidateFamily {
                             : AnalyzePatchStage(*ctx.graph, ctx.analysis);
     const PatchStageInfo& info =
         ctx.has_patch_stage ? ctx.patch_stage : computed;
+    const graph::Graph& g = *ctx.graph;
+    std::vector<bool> whole(g.ops.size());
+    for (int op = 0; op < static_cast<int>(g.ops.size()); ++op) {
+      whole[op] = g.ops[op].type == graph::OpType::kDepthwiseConv2D &&
+                  RunsInPlace(g, {}, op, true);
+    }
     std::vector<Candidate> out;
     for (int split : info.splits) {
       const int max_n =
@@ -78,19 +133,33 @@ class PatchFamily : public CandidateFamily {
                     info.out_w[split - 1]});
       const std::vector<std::vector<StageMode>> hybrids =
           HybridModeSets(info, split);
+      // (whole-tensor, stage) in-place switches: the default first.
+      std::vector<std::pair<bool, bool>> variants = {{true, true}};
+      const InPlaceParts parts = FindInPlaceParts(g, info, split, whole);
+      if (parts.whole || parts.stage) variants.push_back({false, false});
+      // Out of place in the stage only: its small per-patch tensors gain
+      // the fast kernel, often for less memory (no in-place window scratch
+      // on stream schedules). The converse (whole-tensor part only) was
+      // never Pareto-optimal under the cost model on the zoo and is left
+      // out (plannable by hand: "-noip-lw").
+      if (parts.whole && parts.stage) variants.push_back({true, false});
       for (int n = 2; n <= max_n; ++n) {
-        Candidate c;
-        c.n_patch = n;
-        c.split_idx = split;
-        for (Strategy s :
-             {Strategy::kPatch, Strategy::kStream1D, Strategy::kStream2D}) {
-          c.strategy = s;
-          out.push_back(c);
-        }
-        c.strategy = Strategy::kHybrid;
-        for (const std::vector<StageMode>& modes : hybrids) {
-          c.stage_modes = modes;
-          out.push_back(c);
+        for (const auto& [whole_ip, stage_ip] : variants) {
+          Candidate c;
+          c.n_patch = n;
+          c.split_idx = split;
+          c.inplace_depthwise = whole_ip;
+          c.inplace_depthwise_stage = stage_ip;
+          for (Strategy s :
+               {Strategy::kPatch, Strategy::kStream1D, Strategy::kStream2D}) {
+            c.strategy = s;
+            out.push_back(c);
+          }
+          c.strategy = Strategy::kHybrid;
+          for (const std::vector<StageMode>& modes : hybrids) {
+            c.stage_modes = modes;
+            out.push_back(c);
+          }
         }
       }
     }

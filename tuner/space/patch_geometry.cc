@@ -358,6 +358,61 @@ int64_t PatchGeometry::StreamBufferBytes() const {
   return total;
 }
 
+int64_t PatchGeometry::StreamCopies() const {
+  // Per patch and stage op whose output T is per-patch: a load from the
+  // column buffer (columns left of the computed span), one from the line
+  // buffer (rows above it), then the saves for the next patch of the row
+  // (a move of what the column buffer still holds, a copy from the patch)
+  // and for the next row of patches (the same for the line buffer).
+  struct Col {
+    int x1 = 0, y0 = -1, y1 = -1;
+  };
+  std::vector<Col> cols(tensors.size());
+  std::vector<std::vector<std::pair<int, int>>> lines(tensors.size());
+  int64_t copies = 0;
+  const int n = n_patch;
+  for (int p = 0; p < n * n; ++p) {
+    const int r = p / n, c = p % n;
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const StageTensor& st = tensors[op_tensor[i]];
+      if (st.full) continue;
+      const Span ny = st.need_y[r], nx = st.need_x[c];
+      if (ny.empty() || nx.empty()) continue;
+      const Span cy = st.comp_y[r], cx = st.comp_x[c];
+      const int fy = cy.empty() ? ny.hi : cy.lo;
+      const int fx = cx.empty() ? nx.hi : cx.lo;
+      copies += (fx > nx.lo) + (fy > ny.lo && fx < nx.hi);
+      Col& col = cols[op_tensor[i]];
+      if (c == 0) col = {};
+      if (st.mode != StageMode::kRecompute && c + 1 < n &&
+          !st.need_x[c + 1].empty()) {
+        const int x0 = std::max(st.need_x[c + 1].lo, nx.lo);
+        const bool old_rows = col.y0 == ny.lo && col.y1 == ny.hi;
+        const int hi = std::max(nx.hi, old_rows ? col.x1 : nx.hi);
+        if (hi > x0) {
+          copies += (std::max(nx.hi, x0) < hi) + (x0 < nx.hi);
+          col = {hi, ny.lo, ny.hi};
+        } else {
+          col = {};
+        }
+      }
+      if (st.mode == StageMode::kStream2D && r + 1 < n &&
+          !st.need_y[r + 1].empty() && !cx.empty()) {
+        std::vector<std::pair<int, int>>& l = lines[op_tensor[i]];
+        l.resize(st.width, {-1, -1});
+        const int y0 = std::max(st.need_y[r + 1].lo, ny.lo);
+        const std::pair<int, int> old = l[cx.lo];
+        const int hi = std::max(ny.hi, old.first >= 0 ? old.second : ny.hi);
+        if (hi > y0) {
+          copies += (std::max(ny.hi, y0) < hi) + (y0 < ny.hi);
+          for (int x = cx.lo; x < cx.hi; ++x) l[x] = {y0, hi};
+        }
+      }
+    }
+  }
+  return copies;
+}
+
 std::vector<StageMode> ModesOf(const Candidate& c) {
   switch (c.strategy) {
     case Strategy::kStream1D:

@@ -142,6 +142,10 @@ struct PatchGeometry {
   // Layer-wise MACs of the stage operators.
   int64_t LayerwiseStageMacs() const;
   int64_t StreamBufferBytes() const;  // sum of col + line buffers
+  // The 2-D copies (loads, saves, moves inside a stream buffer) the patch
+  // emitter makes per inference: its stream-buffer bookkeeping replayed
+  // (codegen/patch_emitter.cc Stream()).
+  int64_t StreamCopies() const;
   // Index into tensors of graph tensor t, or -1.
   int TensorIndex(int t) const;
 };

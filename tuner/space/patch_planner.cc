@@ -118,7 +118,7 @@ absl::StatusOr<Plan> PlanPatchStage(const PlanningContext& ctx,
   std::vector<int> max_rows(n_stage, 0);  // per stage op, for its scratch
   std::vector<bool> dw_in_place(n_stage);
   for (int i = 0; i < n_stage; ++i) {
-    dw_in_place[i] = StageDwInPlace(geo, i, candidate.inplace_depthwise);
+    dw_in_place[i] = StageDwInPlace(geo, i, candidate.inplace_depthwise_stage);
   }
   int64_t kernel_calls = 0;
   auto whole_op_step = [&](int op) {
@@ -381,6 +381,7 @@ absl::StatusOr<Plan> PlanPatchStage(const PlanningContext& ctx,
   plan.metrics.macs_recomputed = std::max<int64_t>(
       0, plan.metrics.macs_patch_stage - geo.LayerwiseStageMacs());
   plan.metrics.kernel_calls = kernel_calls;
+  plan.metrics.stream_copies = geo.StreamCopies();
   FinishPlan(ctx, &plan);
   if (!details) DropPlanDetails(&plan);
   return plan;

@@ -12,7 +12,9 @@
 //   buffers: whole tensors (graph input, stage outputs, the rest) and one
 //            per-patch buffer per stage tensor and patch, all patches of a
 //            tensor sharing one address (alias_of the first), depthwise in
-//            place inside a patch; stream buffers "<tensor>/col" and
+//            place inside a patch (Candidate::inplace_depthwise_stage) and
+//            outside the stage (inplace_depthwise), else the output gets a
+//            buffer of its own; stream buffers "<tensor>/col" and
 //            "<tensor>/line" (BufferKind::kStream) in the stream region after
 //            the arena; one kernel-scratch buffer after them.
 //   metrics: MACs per step (patch: MCUNetV2's uniform patches; stream and
@@ -77,7 +79,12 @@ std::vector<std::vector<StageMode>> HybridModeSets(const PatchStageInfo& info,
 
 // Candidates (patch_family.cc): every valid split_idx x n_patch in
 // [2, min(max_n_patch, stage output size)] x {patch, stream1d, stream2d,
-// HybridModeSets}. n_patch = 1 is the layer-wise family's job.
+// HybridModeSets} x in-place depthwise variants: the default (in place
+// wherever possible), "-noip" (nowhere) when some depthwise operator could
+// run in place, and when both the stage and the whole-tensor part have one,
+// "-noip-stage" (out of place inside the stage only; "-noip-lw", the
+// converse, is plannable but not enumerated).
+// n_patch = 1 is the layer-wise family's job.
 std::unique_ptr<CandidateFamily> MakePatchFamily();
 
 }  // namespace mcutune::space

@@ -132,7 +132,19 @@ std::string Candidate::Id() const {
                                         : '2';
     }
   }
-  if (!inplace_depthwise) id += "-noip";
+  const bool patch_family =
+      strategy == Strategy::kPatch || strategy == Strategy::kStream1D ||
+      strategy == Strategy::kStream2D || strategy == Strategy::kHybrid;
+  // Only the patch family has a stage; elsewhere one switch covers all.
+  const bool stage_ip =
+      patch_family ? inplace_depthwise_stage : inplace_depthwise;
+  if (!inplace_depthwise && !stage_ip) {
+    id += "-noip";
+  } else if (!inplace_depthwise) {
+    id += "-noip-lw";
+  } else if (!stage_ip) {
+    id += "-noip-stage";
+  }
   if (order.source != OrderSource::kModel) {
     absl::StrAppend(&id, "-o", OrderSourceName(order.source));
   }

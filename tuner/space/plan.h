@@ -94,8 +94,16 @@ struct Candidate {
   // Empty for the other strategies.
   std::vector<StageMode> stage_modes;
   // Depthwise convolutions with channels in == out (multiplier 1) overwrite
-  // their input channel by channel (a one-channel temporary as scratch).
+  // their input channel by channel (a one-channel temporary as scratch):
+  // the output buffer is saved, but the scalar channel-by-channel kernel
+  // runs ~1.8x slower per MAC than the out-of-place one, a memory / speed
+  // trade-off. `inplace_depthwise` covers the whole-tensor operators: every
+  // operator of a layer-wise candidate, the operators outside the patch
+  // stage (the layer-wise part) of a patch-family candidate.
   bool inplace_depthwise = true;
+  // Patch family only (ignored elsewhere): the same for the per-patch
+  // depthwise operators inside the patch stage.
+  bool inplace_depthwise_stage = true;
   ExecutionOrder order;
   // kTinyOps only: SRAM bytes the partitioner may use (0 = board's free SRAM).
   int64_t tinyops_sram_budget = 0;
@@ -103,6 +111,9 @@ struct Candidate {
   // Stable readable identifier, unique within one Enumerate() result, e.g.
   // "layerwise", "layerwise-noip", "layerwise-oexact", "patch-n2-s5",
   // "hybrid-n2-s5-r12r2" (modes r/1/2 per stage op), "tinyops-b131072".
+  // In-place suffixes: "-noip" (no depthwise operator in place), patch
+  // family also "-noip-lw" (in place inside the stage only) and
+  // "-noip-stage" (in place outside the stage only).
   std::string Id() const;
 };
 
@@ -185,10 +196,12 @@ struct Metrics {
   // MACs beyond the layer-wise MACs of the same operators.
   int64_t macs_recomputed = 0;
   int64_t kernel_calls = 0;
+  // Patch family: 2-D copies of the stream buffers per inference (what the
+  // code generator emits; PatchGeometry::StreamCopies). 0 otherwise.
+  int64_t stream_copies = 0;
   // Flash: weights_bytes (every distinct constant buffer kept internal)
-  // + code_bytes (estimate: kCodeBaseBytes runtime/harness + per distinct
-  // kernel kind kCodePerKernelKindBytes + per step kCodePerCallBytes; see
-  // layerwise_planner.cc).
+  // + code_bytes (estimate of the code, kernel library, parameter structs
+  // and requantization arrays; see EstimateCodeBytes in plan_metrics.h).
   int64_t weights_bytes = 0;
   int64_t code_bytes = 0;
   int64_t flash_bytes = 0;  // internal flash only

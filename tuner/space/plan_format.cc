@@ -32,6 +32,10 @@ ordered PlanObject(const Plan& p) {
   for (StageMode s : c.stage_modes) modes.push_back(StageModeName(s));
   j["stage_modes"] = modes;
   j["inplace_depthwise"] = c.inplace_depthwise;
+  if (c.strategy != Strategy::kLayerwise &&
+      c.strategy != Strategy::kTinyOps) {
+    j["inplace_depthwise_stage"] = c.inplace_depthwise_stage;
+  }
   if (c.strategy == Strategy::kTinyOps) {
     j["tinyops_sram_budget"] = c.tinyops_sram_budget;
   }
@@ -43,6 +47,7 @@ ordered PlanObject(const Plan& p) {
   j["macs_patch_stage"] = m.macs_patch_stage;
   j["macs_recomputed"] = m.macs_recomputed;
   j["kernel_calls"] = m.kernel_calls;
+  if (m.stream_copies > 0) j["stream_copies"] = m.stream_copies;
   j["peak_sram_bytes"] = mem.peak_sram_bytes;
   j["reference_arena_bytes"] = mem.reference_arena_bytes;
   j["flash_bytes"] = m.flash_bytes;

@@ -3,7 +3,8 @@
 //
 // JSON field names are an interface (scripts and later checks rely on them):
 // a plan object carries id, strategy, n_patch, split_idx, stage_modes,
-// inplace_depthwise, order {source, proven_optimal, ops}, board, macs_total,
+// inplace_depthwise (patch family: also inplace_depthwise_stage), order
+// {source, proven_optimal, ops}, board, macs_total,
 // macs_patch_stage, macs_recomputed, kernel_calls, peak_sram_bytes,
 // reference_arena_bytes, flash_bytes, weights_bytes, code_bytes,
 // ext_ram_bytes, ext_flash_bytes, ext_traffic_bytes, traffic {ext_ram_read,

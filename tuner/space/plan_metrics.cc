@@ -14,20 +14,6 @@ namespace {
 
 using graph::OpType;
 
-// The kernel variant an operator compiles to (for the code estimate).
-std::string KernelKind(const graph::Graph& g, int op) {
-  const graph::Operator& o = g.ops[op];
-  if (o.type == OpType::kConv2D || o.type == OpType::kDepthwiseConv2D) {
-    const std::vector<int32_t>& f = g.tensors[o.inputs[1]].shape;
-    const std::string k = f.size() == 4 ? absl::StrCat(f[1], "x", f[2]) : "?";
-    return absl::StrCat(graph::OpTypeName(o.type), ":",
-                        o.type == OpType::kConv2D
-                            ? (k == "1x1" ? "1x1" : "kxk")
-                            : (k == "3x3" ? "3x3" : "generic"));
-  }
-  return graph::OpTypeName(o.type);
-}
-
 std::string Bytes(int64_t b) { return absl::StrCat(b, " B"); }
 
 }  // namespace
@@ -78,19 +64,120 @@ int64_t KernelScratchBytes(const graph::Graph& graph, int op, bool in_place,
   return scratch;
 }
 
-int64_t EstimateCodeBytes(const graph::Graph& graph, const Plan& plan) {
-  std::set<std::string> kinds;
-  std::vector<bool> seen(graph.ops.size(), false);  // patch plans repeat ops
-  int64_t calls = 0;
-  for (const Step& s : plan.steps) {
-    if (s.kind != StepKind::kKernel || s.op < 0) continue;
-    if (!seen[s.op]) kinds.insert(KernelKind(graph, s.op));
-    seen[s.op] = true;
-    ++calls;
+int64_t CodeKernelBytes(graph::OpType type, bool in_place) {
+  switch (type) {
+    case OpType::kConv2D:
+      return 12544;
+    case OpType::kDepthwiseConv2D:
+      return in_place ? 1024 : 7168;
+    case OpType::kAdd:
+      return 1024;
+    case OpType::kFullyConnected:
+      return 1792;
+    case OpType::kAveragePool2D:
+    case OpType::kMaxPool2D:
+    case OpType::kMean:
+      return 1280;
+    case OpType::kSoftmax:
+      return 256;
+    default:  // PAD, CONCATENATION, TRANSPOSE, RESHAPE: data movement
+      return kCodeDataMovementBytes;
   }
-  return kCodeBaseBytes +
-         kCodePerKernelKindBytes * static_cast<int64_t>(kinds.size()) +
-         kCodePerCallBytes * calls;
+}
+
+int64_t EstimateCodeBytes(const graph::Graph& graph, const Plan& plan) {
+  const int n_ops = static_cast<int>(graph.ops.size());
+  // Depthwise operators whose output aliases another tensor's buffer run
+  // in place (per-patch instances alias their first instance otherwise).
+  std::vector<bool> in_place(n_ops, false);
+  std::vector<int> producer(graph.tensors.size(), -1);
+  for (int op = 0; op < n_ops; ++op) {
+    for (int t : graph.ops[op].outputs) producer[t] = op;
+  }
+  // Constants a tinyops plan keeps in external memory take their
+  // requantization arrays with them.
+  std::vector<bool> external(graph.tensors.size(), false);
+  for (const Buffer& b : plan.buffers) {
+    if (b.kind == BufferKind::kConstant && b.tensor >= 0) {
+      external[b.tensor] = b.memory != Memory::kSram;
+    }
+    if (b.alias_of < 0 || b.tensor < 0 || producer[b.tensor] < 0) continue;
+    if (plan.buffers[b.alias_of].tensor != b.tensor) {
+      in_place[producer[b.tensor]] = true;
+    }
+  }
+  // Kernel entry points (the two depthwise kernels apart), the operators
+  // that get parameter structs, straight-line calls and DMA copies.
+  std::set<std::pair<OpType, bool>> kernels;
+  std::vector<bool> seen(n_ops, false), stage_op(n_ops, false);
+  int64_t bytes = kCodeBaseBytes;
+  int max_patch = -1;
+  for (const Step& s : plan.steps) {
+    if (s.op < 0 || s.op >= n_ops) continue;
+    if (s.kind == StepKind::kCopy) {
+      bytes += kCodePerDmaCopyBytes;
+      continue;
+    }
+    const OpType type = graph.ops[s.op].type;
+    kernels.insert({type, type == OpType::kDepthwiseConv2D && in_place[s.op]});
+    seen[s.op] = true;
+    if (s.patch >= 0) {
+      stage_op[s.op] = true;
+      max_patch = std::max(max_patch, s.patch);
+    } else {
+      bytes += kCodePerCallBytes;
+    }
+  }
+  const int64_t copies = plan.metrics.stream_copies;
+  bool data_movement = false;
+  for (const auto& [type, ip] : kernels) {
+    const int64_t k = CodeKernelBytes(type, ip);
+    data_movement = data_movement || k == kCodeDataMovementBytes;
+    bytes += k;
+  }
+  if (copies > 0 && !data_movement) bytes += kCodeDataMovementBytes;
+  const int64_t n_patches = max_patch + 1;
+  int64_t n_stage_ops = 0;
+  for (int op = 0; op < n_ops; ++op) {
+    if (!seen[op]) continue;
+    const graph::Operator& o = graph.ops[op];
+    bytes += kCodePerOpBytes;
+    if (o.type == OpType::kConv2D || o.type == OpType::kDepthwiseConv2D ||
+        o.type == OpType::kFullyConnected) {
+      const std::vector<int32_t>& out = graph.tensors[o.outputs[0]].shape;
+      const int64_t channels = out.empty() ? 1 : out.back();
+      const bool has_bias = o.inputs.size() > 2 && o.inputs[2] >= 0;
+      const bool ext =
+          o.inputs.size() > 1 && o.inputs[1] >= 0 && external[o.inputs[1]];
+      // External constants take their requantization arrays along, but
+      // FULLY_CONNECTED's per-tensor ones stay in the weights file.
+      const bool internal = !ext || o.type == OpType::kFullyConnected;
+      if (internal) {
+        bytes += channels * (kCodePerChannelBytes + (has_bias ? 0 : 4));
+      }
+    }
+    if (o.type == OpType::kSoftmax) bytes += 1024;  // exp table
+    if (!stage_op[op]) continue;
+    // Loop body, a fused PAD's parameter variant (its PAD runs no step),
+    // and per patch the views of its activation inputs and output plus its
+    // region.
+    ++n_stage_ops;
+    int views = 1;
+    for (int t : o.inputs) {
+      if (t < 0 || graph.tensors[t].is_constant()) continue;
+      ++views;
+      const int pad = producer[t];
+      if (pad >= 0 && graph.ops[pad].type == OpType::kPad && !seen[pad]) {
+        bytes += kCodePerOpBytes;
+      }
+    }
+    bytes += kCodePerStageOpBytes + n_patches * (24 * views + 16);
+  }
+  if (copies > 0) {  // the copy table, its index per (patch, op), routine
+    bytes += kStreamCopyBaseBytes + copies * kCodePerStreamCopyBytes +
+             n_patches * n_stage_ops * 4;
+  }
+  return bytes;
 }
 
 void FinishPlan(const PlanningContext& ctx, Plan* plan,

@@ -15,18 +15,50 @@
 
 namespace mcutune::space {
 
-// Code-size estimate (bytes of internal flash besides the weights), from the
-// sizes of CMSIS-NN-style int8 kernels compiled with -Os for Cortex-M:
-//   kCodeBaseBytes               startup, runtime glue, requantization helpers
-//   kCodePerKernelKindBytes      each distinct (op type, kernel variant) used:
-//                                conv 1x1, conv kxk, depthwise 3x3, depthwise
-//                                generic, add, pool, fc, ...
-//   kCodePerCallBytes            each kernel call emitted in straight-line code
-//                                (argument setup; constants folded)
+// Code-size estimate: bytes of internal flash besides the graph's constant
+// tensors, i.e. the generated code, the kernel library, the kernels'
+// parameter structs and requantization arrays. Measured with
+// arm-none-eabi-gcc -O2 (the firmware builds) on every core of the
+// catalogue and rounded up, so that a plan that fits also links (a test
+// checks estimate >= linked size on QEMU builds):
+//   kCodeBaseBytes          run()/init()/I/O glue, model API, libc memcpy,
+//                           memmove, memset
+//   kernel library          per entry point used (CodeKernelBytes):
+//                           CONV_2D 12.5 KiB (1x1 + general paths, always
+//                           linked together), depthwise 7 KiB, in-place
+//                           depthwise 1 KiB, ADD 1 KiB, FC 1.75 KiB,
+//                           pooling / MEAN 1.25 KiB, softmax 256 B, data
+//                           movement (PAD, copies, concatenation,
+//                           transpose, stream buffers) 1.25 KiB, DMA 64 B
+//   kCodePerOpBytes         per operator a step runs: its parameter struct
+//                           (a fused PAD's variant counts once more)
+//   requantization          per output channel of CONV_2D, depthwise and
+//                           FC: kCodePerChannelBytes (double-rounding
+//                           multiplier + shift; single rounding needs 4), and
+//                           4 B of folded bias when the graph has none
+//                           (none for constants a tinyops plan keeps in
+//                           external memory, except FULLY_CONNECTED's);
+//                           softmax: its 1 KiB exp table
+//   kCodePerCallBytes       each straight-line kernel call (layer-wise, the
+//                           whole-tensor steps of patch plans, tinyops)
+//   kCodePerDmaCopyBytes    each tinyops DMA copy (mcuk_dma_copy + waits)
+//   patch stage             one loop over the patches with constant tables
+//                           (codegen/patch_emitter.cc): per stage operator
+//                           kCodePerStageOpBytes of loop body, per operator
+//                           and patch its views and region (24 B per view,
+//                           16 B per region), per stream copy
+//                           kCodePerStreamCopyBytes, kStreamCopyBaseBytes
+//                           for the copy routine.
 // Runtime, stack and harness flash are the board's reserved_flash_bytes.
-inline constexpr int64_t kCodeBaseBytes = 4 * 1024;
-inline constexpr int64_t kCodePerKernelKindBytes = 1536;
-inline constexpr int64_t kCodePerCallBytes = 48;
+inline constexpr int64_t kCodeBaseBytes = 2048;
+inline constexpr int64_t kCodePerOpBytes = 104;
+inline constexpr int64_t kCodePerChannelBytes = 8;
+inline constexpr int64_t kCodePerCallBytes = 112;
+inline constexpr int64_t kCodePerDmaCopyBytes = 32;
+inline constexpr int64_t kCodePerStageOpBytes = 128;
+inline constexpr int64_t kCodePerStreamCopyBytes = 32;
+inline constexpr int64_t kStreamCopyBaseBytes = 256;
+inline constexpr int64_t kCodeDataMovementBytes = 1280;
 
 // SRAM scratch of one kernel call of operator `op` computing `output_rows`
 // rows (all columns; -1 = the whole output) on the Cortex-M DSP path
@@ -45,8 +77,17 @@ inline constexpr int64_t kCodePerCallBytes = 48;
 int64_t KernelScratchBytes(const graph::Graph& graph, int op, bool in_place,
                            int output_rows = -1);
 
-// Estimated code bytes of a schedule (see the constants above): kernel kinds
-// from the kernel steps' operators, one call per kernel step.
+// Bytes of the kernel library's entry point(s) an operator of `type` calls
+// (see above); `in_place` for a depthwise convolution running in place.
+int64_t CodeKernelBytes(graph::OpType type, bool in_place);
+
+// Estimated code bytes of a schedule (see the constants above). Needs the
+// plan's steps and buffers (not their names or step reads / writes):
+// kernels from the kernel steps' operators (in place when the output's
+// buffer aliases another tensor's), per-call costs by step kind (patch
+// stage steps: patch >= 0; copies: StepKind::kCopy), stream copies from
+// the stream buffers' geometry (an upper bound: every patch saves and loads
+// each column / line buffer).
 int64_t EstimateCodeBytes(const graph::Graph& graph, const Plan& plan);
 
 // Completes `plan` (call last, once the planner has set steps, buffers, the
