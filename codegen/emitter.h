@@ -13,7 +13,10 @@
 //                            external RAM / flash images of tinyops plans,
 //                            parameter structs, and <prefix>_run(): the
 //                            plan's steps as straight-line kernel calls with
-//                            constant views and regions (codegen/kernels)
+//                            constant views and regions (codegen/kernels);
+//                            a patch stage as one loop over the patches
+//                            with constant tables of views, regions and
+//                            stream copies (patch_emitter.cc)
 //   model_api.c              (optional) the firmware harness's C API
 //                            (codegen/firmware/model_api.h) + embedded input
 //

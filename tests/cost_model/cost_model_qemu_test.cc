@@ -54,6 +54,17 @@ TEST_CASE("a fitted model predicts a held-out candidate within its interval",
   c.keep_unfit = false;
   auto space = space::Enumerate(*g, *board, c);
   REQUIRE(space.ok());
+  // The shipped samples predate the patch family's out-of-place depthwise
+  // variants ("-noip", "-noip-stage"): hold out kinds the data covers.
+  std::vector<space::Plan> covered;
+  for (const space::Plan& p : space->plans) {
+    const space::Candidate& k = p.candidate;
+    if (k.strategy == space::Strategy::kLayerwise ||
+        (k.inplace_depthwise && k.inplace_depthwise_stage)) {
+      covered.push_back(p);
+    }
+  }
+  space->plans = std::move(covered);
   const std::vector<int> pick = SelectCalibrationSet(space->plans, 4, {}, 200);
   REQUIRE(pick.size() == 4);
 
