@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build demo test test-core test-slow bench format clean
+.PHONY: all deps build demo test test-core test-slow test-sanitize fuzz bench format clean
 
 all: build
 
@@ -30,8 +30,32 @@ test-slow: build
 test-core: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L core
 
+# The suite under AddressSanitizer + UBSan (docs/reliability.md, "Sanitizers"):
+# its own build dir at -O1, without the web dashboard and the benchmarks; a
+# finding in any process (leaks included) fails the stage.
+SAN_BUILD ?= build-asan
+SAN_LABELS ?= core
+SAN_CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
+  -DMCUTUNE_SANITIZE=address,undefined -DMCUTUNE_BUILD_WEB=OFF -DMCUTUNE_BUILD_BENCH=OFF
+
+$(SAN_BUILD)/build.ninja:
+	cmake -S . -B $(SAN_BUILD) -G Ninja $(SAN_CMAKE_FLAGS)
+
+test-sanitize: deps $(SAN_BUILD)/build.ninja
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp \
+	  cmake --build $(SAN_BUILD) -j $(JOBS)
+	@scripts/test_sanitize.sh $(SAN_BUILD) '$(SAN_LABELS)' $(JOBS)
+
 bench: build
 	@scripts/bench.sh $(BUILD)
+
+# libFuzzer over the untrusted-input doors (docs/reliability.md, "Fuzzing"):
+# a clang build in build-fuzz, FUZZ_SECONDS per target; fails on any crash.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')

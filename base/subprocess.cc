@@ -1,27 +1,45 @@
-// RunSubprocess: posix_spawn + poll loop.
+// RunSubprocess: clone(CLONE_VM | CLONE_VFORK) + exec + poll loop.
 //
 // - The program is resolved before spawning (PATH search, or a path made
 //   absolute against our cwd), so a missing program is NOT_FOUND with its
 //   name rather than a child that exits 127, and a relative program path
 //   does not change meaning when working_dir is set.
-// - The child gets its own process group (POSIX_SPAWN_SETPGROUP), default
-//   signal dispositions and an empty signal mask; stdin is /dev/null.
+// - Not posix_spawn, because resource limits must be set in the child
+//   before exec; not fork, because copying the page tables of a large parent
+//   costs ~0.1 ms per MiB (136 ms per spawn from a 1 GiB process, against
+//   2.4 ms). Like glibc's posix_spawn, the child shares our memory on a stack
+//   of its own and we are suspended until it has exec'ed or exited. Between
+//   the two it only reads the ChildPlan prepared beforehand and makes
+//   async-signal-safe system calls (sigaction, setpgid, open, dup2, chdir,
+//   setrlimit, sigprocmask, execve, write, _exit), never allocating, so it is
+//   safe in a multi-threaded daemon; all signals stay blocked across clone.
+//   The child code is not instrumented by ASan (it runs on a foreign stack).
+// - The child gets its own process group, default dispositions for every
+//   signal (SIGXFSZ ignored under a file-size limit) and an empty signal
+//   mask; stdin is /dev/null. A failure before exec (program vanished,
+//   working dir gone, a refused limit) comes back through a close-on-exec
+//   report pipe as {step, errno}; EOF on that pipe means exec succeeded.
 // - stdout/stderr are O_CLOEXEC pipes read with poll() until both reach EOF
 //   or the deadline passes. On the deadline the group is SIGKILLed and
 //   reaped; the outcome is DEADLINE_EXCEEDED carrying the output tail.
-// - After EOF the child is reaped with WNOHANG polling, so a child that
-//   closed its outputs but keeps running still hits the deadline.
+// - After EOF the child is reaped with WNOHANG polling (wait4, which also
+//   yields its peak RSS and CPU time), so a child that closed its outputs
+//   but keeps running still hits the deadline.
 #include "base/subprocess.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -91,11 +109,167 @@ struct Pipe {
       if (f >= 0) ::close(f);
     }
   }
+  // Close-on-exec ends numbered 3 or above, so the child's dup2 onto 0..2
+  // can never clobber one of them.
+  absl::Status Open() {
+    if (::pipe2(fd, O_CLOEXEC) != 0) {
+      return absl::InternalError(absl::StrCat("pipe2: ", std::strerror(errno)));
+    }
+    for (int& f : fd) {
+      if (f > 2) continue;
+      const int moved = ::fcntl(f, F_DUPFD_CLOEXEC, 3);
+      if (moved < 0) {
+        return absl::InternalError(absl::StrCat("fcntl: ", std::strerror(errno)));
+      }
+      ::close(f);
+      f = moved;
+    }
+    return absl::OkStatus();
+  }
   void CloseWrite() {
     if (fd[1] >= 0) ::close(fd[1]);
     fd[1] = -1;
   }
 };
+
+// Everything the child does between clone and exec, computed beforehand.
+struct ChildPlan {
+  const char* program = nullptr;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  const char* working_dir = nullptr;  // nullptr: stay in ours
+  int out_fd = -1, err_fd = -1, report_fd = -1;
+  struct Limit {
+    int resource;
+    rlimit value;
+  };
+  Limit limits[5];
+  int num_limits = 0;
+  bool ignore_sigxfsz = false;
+};
+
+// Which step failed in the child, and its errno.
+enum ChildStep : int { kStepSetup = 1, kStepChdir, kStepLimit, kStepExec };
+struct ChildError {
+  int step;
+  int error;
+};
+
+// Fills plan->limits from `limits`, each capped at our own hard limit.
+absl::Status PlanLimits(const SubprocessLimits& limits, ChildPlan* plan) {
+  const struct {
+    int resource;
+    int64_t value;
+    const char* name;
+  } wanted[] = {{RLIMIT_AS, limits.address_space_bytes, "address_space_bytes"},
+                {RLIMIT_CPU, limits.cpu_seconds, "cpu_seconds"},
+                {RLIMIT_FSIZE, limits.file_size_bytes, "file_size_bytes"},
+                {RLIMIT_NOFILE, limits.open_files, "open_files"},
+                {RLIMIT_NPROC, limits.processes, "processes"}};
+  for (const auto& w : wanted) {
+    if (w.value < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("RunSubprocess: negative limit ", w.name));
+    }
+    if (w.value == 0) continue;
+    rlimit current;
+    if (::getrlimit(w.resource, &current) != 0) {
+      return absl::InternalError(absl::StrCat("getrlimit: ", std::strerror(errno)));
+    }
+    rlim_t soft = static_cast<rlim_t>(w.value);
+    // CPU: SIGXCPU at the soft limit (catchable), SIGKILL a second later.
+    rlim_t hard = w.resource == RLIMIT_CPU ? soft + 1 : soft;
+    if (current.rlim_max != RLIM_INFINITY) {
+      soft = std::min(soft, current.rlim_max);
+      hard = std::min(hard, current.rlim_max);
+    }
+    plan->limits[plan->num_limits++] = {w.resource, {soft, hard}};
+  }
+  plan->ignore_sigxfsz = limits.file_size_bytes > 0;
+  return absl::OkStatus();
+}
+
+#define MCUTUNE_CHILD_CODE __attribute__((no_sanitize_address, noinline))
+
+[[noreturn]] MCUTUNE_CHILD_CODE void ChildFail(int report_fd, int step) {
+  const ChildError e{step, errno};
+  const ssize_t ignored = ::write(report_fd, &e, sizeof(e));
+  (void)ignored;
+  ::_exit(127);
+}
+
+// The child: async-signal-safe calls only, no allocation.
+[[noreturn]] MCUTUNE_CHILD_CODE void RunChild(const ChildPlan& p) {
+  struct sigaction action;
+  std::memset(&action, 0, sizeof(action));
+  sigemptyset(&action.sa_mask);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    action.sa_handler =
+        sig == SIGXFSZ && p.ignore_sigxfsz ? SIG_IGN : SIG_DFL;
+    ::sigaction(sig, &action, nullptr);  // EINVAL for libc-reserved ones
+  }
+  if (::setpgid(0, 0) != 0) ChildFail(p.report_fd, kStepSetup);
+  const int null_fd = ::open("/dev/null", O_RDONLY);
+  if (null_fd < 0) ChildFail(p.report_fd, kStepSetup);
+  if (null_fd != STDIN_FILENO) {
+    if (::dup2(null_fd, STDIN_FILENO) < 0) ChildFail(p.report_fd, kStepSetup);
+    ::close(null_fd);
+  }
+  if (::dup2(p.out_fd, STDOUT_FILENO) < 0 ||
+      ::dup2(p.err_fd, STDERR_FILENO) < 0) {
+    ChildFail(p.report_fd, kStepSetup);
+  }
+  if (p.working_dir != nullptr && ::chdir(p.working_dir) != 0) {
+    ChildFail(p.report_fd, kStepChdir);
+  }
+  for (int i = 0; i < p.num_limits; ++i) {
+    if (::setrlimit(p.limits[i].resource, &p.limits[i].value) != 0) {
+      ChildFail(p.report_fd, kStepLimit);
+    }
+  }
+  sigset_t empty;
+  sigemptyset(&empty);
+  ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+  ::execve(p.program, p.argv, p.envp);
+  ChildFail(p.report_fd, kStepExec);
+}
+
+MCUTUNE_CHILD_CODE int ChildMain(void* plan) {
+  RunChild(*static_cast<const ChildPlan*>(plan));
+}
+
+// The child's own stack; RunChild needs a few hundred bytes.
+constexpr size_t kChildStackBytes = 64 * 1024;
+
+absl::Status ChildErrorStatus(const ChildError& e, const std::string& program,
+                              const std::string& working_dir) {
+  const std::string why = std::strerror(e.error);
+  switch (e.step) {
+    case kStepChdir:
+      if (e.error == EACCES) {
+        return absl::PermissionDeniedError(absl::StrCat(
+            "cannot enter working directory ", working_dir, ": ", why));
+      }
+      return absl::NotFoundError(absl::StrCat(
+          "cannot enter working directory ", working_dir, ": ", why));
+    case kStepLimit:
+      return absl::InternalError(
+          absl::StrCat("cannot set a resource limit for ", program, ": ", why));
+    case kStepExec:
+      if (e.error == ENOENT) {
+        return absl::NotFoundError(absl::StrCat("cannot start ", program, ": ", why));
+      }
+      if (e.error == EACCES) {
+        return absl::PermissionDeniedError(
+            absl::StrCat("cannot start ", program, ": ", why));
+      }
+      return absl::InternalError(absl::StrCat("exec ", program, ": ", why));
+    default:
+      return absl::InternalError(
+          absl::StrCat("child set-up for ", program, " failed: ", why));
+  }
+}
 
 }  // namespace
 
@@ -149,34 +323,12 @@ absl::StatusOr<SubprocessResult> RunSubprocess(
     }
   }
 
-  Pipe out, err;
-  if (::pipe2(out.fd, O_CLOEXEC) != 0 || ::pipe2(err.fd, O_CLOEXEC) != 0) {
-    return absl::InternalError(absl::StrCat("pipe2: ", std::strerror(errno)));
+  Pipe out, err, report;
+  for (Pipe* p : {&out, &err, &report}) {
+    if (absl::Status s = p->Open(); !s.ok()) return s;
   }
 
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out.fd[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err.fd[1], 2);
-  if (!options.working_dir.empty()) {
-    posix_spawn_file_actions_addchdir_np(&actions, options.working_dir.c_str());
-  }
-  sigset_t empty_mask, default_signals;
-  sigemptyset(&empty_mask);
-  sigemptyset(&default_signals);
-  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD}) {
-    sigaddset(&default_signals, sig);
-  }
-  posix_spawnattr_setsigmask(&attr, &empty_mask);
-  posix_spawnattr_setsigdefault(&attr, &default_signals);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-                                      POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
-
+  ChildPlan plan;
   std::vector<char*> cargv;
   for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
@@ -187,24 +339,51 @@ absl::StatusOr<SubprocessResult> RunSubprocess(
     }
     cenv.push_back(nullptr);
   }
+  plan.program = program->c_str();
+  plan.argv = cargv.data();
+  plan.envp = options.env ? cenv.data() : environ;
+  plan.working_dir =
+      options.working_dir.empty() ? nullptr : options.working_dir.c_str();
+  plan.out_fd = out.fd[1];
+  plan.err_fd = err.fd[1];
+  plan.report_fd = report.fd[1];
+  if (absl::Status s = PlanLimits(options.limits, &plan); !s.ok()) return s;
 
   const absl::Time start = absl::Now();
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, program->c_str(), &actions, &attr,
-                               cargv.data(), options.env ? cenv.data() : environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    if (rc == ENOENT) {
-      return absl::NotFoundError(absl::StrCat("cannot start ", argv[0], ": ",
-                                              std::strerror(rc)));
-    }
-    if (rc == EACCES) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "cannot start ", argv[0], ": ", std::strerror(rc)));
-    }
+  void* stack = ::mmap(nullptr, kChildStackBytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) {
+    return absl::InternalError(absl::StrCat("mmap: ", std::strerror(errno)));
+  }
+  // All signals blocked across clone: none of our handlers may run in the
+  // child (on our memory) before it has reset the dispositions.
+  sigset_t all, old_mask;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old_mask);
+  // Returns once the child has exec'ed or exited (CLONE_VFORK).
+  const pid_t pid =
+      ::clone(ChildMain, static_cast<char*>(stack) + kChildStackBytes,
+              CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+  const int clone_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  ::munmap(stack, kChildStackBytes);
+  if (pid < 0) {
     return absl::InternalError(
-        absl::StrCat("posix_spawn ", argv[0], ": ", std::strerror(rc)));
+        absl::StrCat("clone ", argv[0], ": ", std::strerror(clone_errno)));
+  }
+  report.CloseWrite();
+  // EOF: the exec succeeded (the report pipe is close-on-exec); otherwise
+  // the child tells which step failed and exits 127.
+  ChildError child_error;
+  ssize_t got;
+  do {
+    got = ::read(report.fd[0], &child_error, sizeof(child_error));
+  } while (got < 0 && errno == EINTR);
+  if (got == static_cast<ssize_t>(sizeof(child_error))) {
+    int ignored;
+    while (::waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {
+    }
+    return ChildErrorStatus(child_error, argv[0], options.working_dir);
   }
   out.CloseWrite();
   err.CloseWrite();
@@ -260,11 +439,13 @@ absl::StatusOr<SubprocessResult> RunSubprocess(
   }
 
   int wstatus = 0;
+  rusage usage;
+  std::memset(&usage, 0, sizeof(usage));
   while (!timed_out) {
-    const pid_t w = ::waitpid(pid, &wstatus, WNOHANG);
+    const pid_t w = ::wait4(pid, &wstatus, WNOHANG, &usage);
     if (w == pid) break;
     if (w < 0 && errno != EINTR) {
-      return absl::InternalError(absl::StrCat("waitpid: ", std::strerror(errno)));
+      return absl::InternalError(absl::StrCat("wait4: ", std::strerror(errno)));
     }
     if (absl::Now() >= deadline) {
       timed_out = true;
@@ -283,6 +464,9 @@ absl::StatusOr<SubprocessResult> RunSubprocess(
         Tail(result.stderr_data, 2000), "; stdout: ",
         Tail(result.stdout_data, 2000)));
   }
+  result.max_rss_bytes = static_cast<int64_t>(usage.ru_maxrss) * 1024;
+  result.cpu_time = absl::DurationFromTimeval(usage.ru_utime) +
+                    absl::DurationFromTimeval(usage.ru_stime);
   if (WIFEXITED(wstatus)) result.exit_code = WEXITSTATUS(wstatus);
   if (WIFSIGNALED(wstatus)) result.term_signal = WTERMSIG(wstatus);
   return result;

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
@@ -54,6 +55,22 @@ void AppendRequant(std::string* out, const mcuk_requant& q,
 
 }  // namespace
 
+std::string CommentText(const std::string& text, size_t max_chars) {
+  static constexpr char kKept[] = " _-.,:+=@#()[]";
+  std::string out;
+  for (char c : text) {
+    if (out.size() == max_chars) {
+      out += "...";
+      break;
+    }
+    const bool kept = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      (c >= '0' && c <= '9') ||
+                      (c != '\0' && std::strchr(kKept, c) != nullptr);
+    out += kept ? c : '_';
+  }
+  return out;
+}
+
 std::string CFloat(float value) {
   if (value == 0.0f) return std::signbit(value) ? "-0.0f" : "0.0f";
   char buf[48];
@@ -92,8 +109,9 @@ ParamArrays AppendOpArrays(std::string* out, const std::string& qualifiers,
   const bool single = p.mode == graph::RequantMode::kSingleRounding;
   if (!p.weights.empty()) {
     a.weights = absl::StrCat(prefix, "_w");
-    AppendInt8Array(out, qualifiers, a.weights, p.weights.data(),
-                    p.weights.size());
+    // Word-aligned: the DSP kernels read filters with LDRD.
+    AppendInt8Array(out, qualifiers + " __attribute__((aligned(4)))",
+                    a.weights, p.weights.data(), p.weights.size());
   }
   if (!p.bias.empty()) {
     a.bias = absl::StrCat(prefix, "_b");
@@ -183,6 +201,9 @@ std::string ParamsDefinition(const OpParams& p, const std::string& name,
                       ", .input_zero_point = ", c.input_zero_point, ",\n");
       absl::StrAppend(&s, "  .filter = ", Ptr(a.weights), ", .bias = ",
                       Ptr(a.bias), ",\n");
+      if (c.filter_layout != MCUK_FILTER_OHWI) {
+        absl::StrAppend(&s, "  .filter_layout = ", c.filter_layout, ",\n");
+      }
       AppendRequant(&s, c.requant, a);
       break;
     }

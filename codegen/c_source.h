@@ -24,6 +24,14 @@ namespace mcutune::codegen {
 // Exact C99 literal of a finite float, e.g. "0x1.8p-3f" ("0.0f" for zero).
 std::string CFloat(float value);
 
+// Untrusted text (a model or tensor name from the .tflite file) made safe to
+// place inside a /* ... */ comment of generated C: only printable ASCII
+// letters, digits and " _-.,:+=@#()[]" survive, anything else (the "*/" that
+// would end the comment, newlines, backslashes, "??" trigraphs, control and
+// non-ASCII bytes) becomes '_', and the result is cut at `max_chars` ("..."
+// appended).
+std::string CommentText(const std::string& text, size_t max_chars = 80);
+
 // Appends "<qualifiers> <type> <name>[n] = {...};\n" (at least one element:
 // an empty array gets a single 0 so the definition stays valid C99).
 void AppendInt8Array(std::string* out, const std::string& qualifiers,

@@ -6,8 +6,9 @@
 //   stage kCompile), then one
 //   link (stage kLink; overflows parsed from the log), then objcopy -O binary
 //   and size -A (stage kPostLink).
-// - Tool timeouts and non-zero exits end the build as data (ok = false); a
-//   missing tool is NOT_FOUND.
+// - Tool timeouts, non-zero exits and deaths by a resource limit (SIGXCPU,
+//   SIGKILL, "File too large", out of memory) end the build as data
+//   (ok = false); a missing tool is NOT_FOUND.
 #include "codegen/firmware_builder.h"
 
 #include <algorithm>
@@ -74,6 +75,7 @@ absl::StatusOr<Step> RunToolQuiet(const std::vector<std::string>& argv,
   base::SubprocessOptions sub;
   sub.working_dir = options.work_dir;
   sub.timeout = options.timeout;
+  sub.limits = options.limits;
   Step step;
   step.log = absl::StrCat("$ ", base::FormatCommandLine(argv), "\n");
   absl::StatusOr<base::SubprocessResult> run = base::RunSubprocess(argv, sub);

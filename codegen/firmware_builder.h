@@ -11,7 +11,9 @@
 // error status: the tuner records it and goes on. Error statuses are kept for
 // problems of the request or the machine (bad options, no toolchain, an
 // unwritable work dir). Every tool runs through base::RunSubprocess with an
-// argument vector; no path reaches a shell.
+// argument vector; no path reaches a shell; each tool process runs under the
+// kernel resource limits of FirmwareBuildOptions::limits (a generated source
+// that makes the compiler explode fails the build instead of the machine).
 //
 // Thread-safe: concurrent builds are fine as long as their work_dirs differ.
 #ifndef MCUTUNE_CODEGEN_FIRMWARE_BUILDER_H_
@@ -25,10 +27,27 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/subprocess.h"
 #include "codegen/linker_script.h"
 #include "tuner/space/board.h"
 
 namespace mcutune::codegen {
+
+// Kernel limits for one compiler / linker / host-tool process:
+//   address space 4 GiB   cc1 on the largest generated models stays < 1 GiB
+//   CPU time      600 s   above the default 120 s wall timeout per tool; a
+//                         backstop when the timeout is raised or infinite
+//   file size     1 GiB   objects, ELF and map files are a few MiB
+//   open files    1024
+//   processes     unset   RLIMIT_NPROC counts every process of the user
+inline base::SubprocessLimits DefaultToolLimits() {
+  base::SubprocessLimits l;
+  l.address_space_bytes = int64_t{4} << 30;
+  l.cpu_seconds = 600;
+  l.file_size_bytes = int64_t{1} << 30;
+  l.open_files = 1024;
+  return l;
+}
 
 struct FirmwareBuildOptions {
   // Where every output goes; created if missing. Required.
@@ -67,6 +86,8 @@ struct FirmwareBuildOptions {
   std::string host_compiler = "gcc";
   // Per tool invocation.
   absl::Duration timeout = absl::Seconds(120);
+  // Resource limits of every tool process (see DefaultToolLimits()).
+  base::SubprocessLimits limits = DefaultToolLimits();
   // Parallel compiler processes; 0 = one per hardware thread.
   int jobs = 0;
 };

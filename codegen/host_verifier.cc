@@ -50,6 +50,7 @@ absl::Status Run(const std::vector<std::string>& argv,
                  const HostVerifyOptions& o, std::string* output = nullptr) {
   base::SubprocessOptions sub;
   sub.timeout = o.timeout;
+  sub.limits = o.limits;
   absl::StatusOr<base::SubprocessResult> r = base::RunSubprocess(argv, sub);
   if (!r.ok()) return r.status();
   if (output) *output = r->stdout_data;

@@ -28,6 +28,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/subprocess.h"
+#include "codegen/firmware_builder.h"
 #include "graph/graph.h"
 #include "graph/kernels/quantization.h"
 #include "tuner/space/plan.h"
@@ -50,6 +52,9 @@ struct HostVerifyOptions {
   int jobs = 2;
   // Per compiler invocation and per candidate run.
   absl::Duration timeout = absl::Seconds(300);
+  // Kernel limits of each compiler and candidate process
+  // (codegen::DefaultToolLimits(): 4 GiB address space, 600 CPU s, ...).
+  base::SubprocessLimits limits = DefaultToolLimits();
 };
 
 struct CandidateVerdict {

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -73,6 +74,51 @@ mcuk_requant MakeRequant(OpParams& p, const graph::ChannelRequant& r) {
   return q;
 }
 
+// Rewrites a pointwise CONV_2D's filter and bias into the channel-paired
+// layout of mcu_kernels.h (MCUK_FILTER_1X1_PAIRED) when the shape allows it
+// (in_c % 4 == 0, out_c even) and its value ranges hold for every channel
+// pair (c0, c1): each V = w[c0][k] + 256 w[c1][k] fits int16, and
+// |bias[c1]| + 128 sum_k |w[c1][k]| < 2^23, so that (A - B) / 256 recovers
+// channel c1's accumulator for any int8 input. Otherwise the filter stays
+// OHWI. Same byte count either way.
+void PairPointwiseFilter(OpParams& p) {
+  mcuk_conv_params& c = p.conv;
+  if (c.filter_h != 1 || c.filter_w != 1 || c.in_c < 4 || c.in_c % 4 != 0 ||
+      c.out_c < 2 || c.out_c % 2 != 0) {
+    return;
+  }
+  const int cin = c.in_c;
+  for (int j = 0; j < c.out_c / 2; ++j) {
+    const int8_t* w0 = &p.weights[size_t{2} * j * cin];
+    const int8_t* w1 = w0 + cin;
+    int64_t bound = std::abs(int64_t{p.bias[2 * j + 1]});
+    for (int k = 0; k < cin; ++k) {
+      if (w1[k] == -128 && w0[k] < 0) return;
+      bound += 128 * std::abs(int64_t{w1[k]});
+    }
+    if (bound >= (int64_t{1} << 23)) return;
+  }
+  std::vector<int8_t> paired(p.weights.size());
+  for (int j = 0; j < c.out_c / 2; ++j) {
+    const int8_t* w0 = &p.weights[size_t{2} * j * cin];
+    const int8_t* w1 = w0 + cin;
+    int8_t* dst = &paired[size_t{2} * j * cin];
+    for (int k = 0; k < cin; ++k) {
+      // Group k / 4 holds k = 4g, 4g+2, 4g+1, 4g+3 as halfwords 0..3.
+      const int t = 2 * (k & 1) + ((k & 3) >> 1);
+      const int32_t v = int32_t{w0[k]} + 256 * int32_t{w1[k]};
+      const size_t at = size_t{8} * (k / 4) + 2 * t;
+      dst[at] = static_cast<int8_t>(static_cast<uint8_t>(v & 0xff));
+      dst[at + 1] = static_cast<int8_t>(static_cast<uint8_t>((v >> 8) & 0xff));
+    }
+    const uint32_t b0 = static_cast<uint32_t>(p.bias[2 * j]);
+    const uint32_t b1 = static_cast<uint32_t>(p.bias[2 * j + 1]);
+    p.bias[2 * j + 1] = static_cast<int32_t>(b0 + (b1 << 8));
+  }
+  p.weights = std::move(paired);
+  c.filter_layout = MCUK_FILTER_1X1_PAIRED;
+}
+
 absl::Status MakeConv(const Graph& g, int op_index, OpParams& p) {
   const Operator& op = g.ops[op_index];
   const Tensor& in = g.tensors[op.inputs[0]];
@@ -116,6 +162,8 @@ absl::Status MakeConv(const Graph& g, int op_index, OpParams& p) {
     }
     p.bias[oc] -= c.input_zero_point * sum;
   }
+  c.filter_layout = MCUK_FILTER_OHWI;
+  if (!depthwise) PairPointwiseFilter(p);
   c.filter = p.weights.data();
   c.bias = p.bias.data();
   c.requant = MakeRequant(
@@ -151,7 +199,7 @@ absl::Status MakeFullyConnected(const Graph& g, int op_index, OpParams& p) {
   const int32_t zp_in = ZeroPoint(in);
   for (int u = 0; u < f.units; ++u) {
     int32_t sum = 0;
-    for (int i = 0; i < f.depth; ++i) sum += p.weights[size_t{u} * f.depth + i];
+    for (int i = 0; i < f.depth; ++i) sum += p.weights[static_cast<size_t>(u) * f.depth + i];
     p.bias[u] += -zp_in * sum + f.depth * zp_in * zp_w;
   }
   f.weights = p.weights.data();

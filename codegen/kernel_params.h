@@ -7,6 +7,11 @@
 //       below) + the constant arrays (filter, folded bias, per-channel
 //       scales / multipliers / shifts, softmax table)
 //
+// Pointwise CONV_2D filters whose shape and values allow it come out in the
+// channel-paired layout (conv.filter_layout == MCUK_FILTER_1X1_PAIRED, same
+// byte count, bias[c1] rewritten; see mcu_kernels.h), every other filter as
+// the graph stores it.
+//
 // Every value is derived with the reference interpreter's own helpers
 // (graph/kernels/quantization.h: MakeChannelRequant, QuantizeMultiplier,
 // ComputeActivationRange) and padding rules (graph/op_shape_checks.h), so a
@@ -104,7 +109,8 @@ absl::StatusOr<OpParams> MakeOpParams(const graph::Graph& graph, int op_index,
                                       graph::RequantMode mode);
 
 // Scratch bytes a whole-tensor call of the operator's kernel needs (conv:
-// im2col columns; everything else 0). The in-place depthwise temporary is
+// im2col columns, or a 1x1 block's widened input pixels; everything else
+// 0). The in-place depthwise temporary is
 // InplaceDepthwiseTempBytes(window).
 int64_t ScratchBytes(const OpParams& params);
 inline int64_t InplaceDepthwiseTempBytes(int window_h, int window_w) {

@@ -109,6 +109,22 @@ class TinyOpsEmitter {
       std::memcpy(ctx_.const_image.data() + (b.offset - lo), d.data(),
                   std::min<size_t>(d.size(), b.bytes));
     }
+    // Filters the kernels read in another layout than the graph's (paired
+    // pointwise filters, same size).
+    for (int op = 0; op < static_cast<int>(g_.ops.size()); ++op) {
+      const graph::Operator& o = g_.ops[op];
+      if (o.type != graph::OpType::kConv2D || o.inputs.size() < 2) continue;
+      absl::StatusOr<const OpParams*> p = ctx_.Params(op);
+      if (!p.ok() || (*p)->conv.filter_layout == MCUK_FILTER_OHWI) continue;
+      for (const Buffer& b : plan_.buffers) {
+        if (b.kind != BufferKind::kConstant || b.tensor != o.inputs[1]) continue;
+        if (absl::Status s = Put(b.id, (*p)->weights.data(),
+                                 (*p)->weights.size());
+            !s.ok()) {
+          return s;
+        }
+      }
+    }
     // Folded biases and requantization arrays, by the op that copies them.
     for (const Step& st : plan_.steps) {
       if (st.kind != StepKind::kCopy) continue;

@@ -1,8 +1,10 @@
 // RunOnQemu.
 // - Validate: known machine, shift in range, the ELF exists (made absolute so
 //   no argument starts with '-').
-// - Spawn qemu-system-arm through base::RunSubprocess with the timeout; the
-//   semihosting console arrives on stderr (stdout is kept too).
+// - Spawn qemu-system-arm through base::RunSubprocess with the timeout and
+//   the resource limits, in the ELF's directory; the semihosting console
+//   arrives on stderr (stdout is kept too). A QEMU killed by a limit
+//   (SIGXCPU, SIGKILL) or failing to allocate is a kCrashed measurement.
 // - Classify: timeout -> kTimeout; a parseable result line -> its status
 //   (and the exit code must agree: harness status == QEMU exit status);
 //   a malformed line -> kBadOutput; no line -> kCrashed when QEMU failed or
@@ -126,6 +128,9 @@ absl::StatusOr<Measurement> RunOnQemu(const std::string& elf_path,
   base::SubprocessOptions sub;
   sub.timeout = options.timeout;
   sub.max_output_bytes = options.max_log_bytes;
+  sub.limits = options.limits;
+  sub.working_dir =
+      std::filesystem::absolute(elf_path).parent_path().string();
   const std::vector<std::string> argv = QemuCommandLine(elf_path, options);
   const absl::Time start = absl::Now();
   absl::StatusOr<base::SubprocessResult> run = base::RunSubprocess(argv, sub);

@@ -6,7 +6,9 @@
 // `-icount shift=N` (each guest instruction advances virtual time by 2^N ns,
 // which makes the SysTick count deterministic and proportional to executed
 // instructions), no display, no monitor, serial to null, and a hard timeout
-// that kills it. The harness's raw SysTick ticks become instructions:
+// that kills it, under kernel resource limits (QemuRunOptions::limits). The
+// emulator starts in the firmware's directory, so relative semihosting file
+// operations stay in that per-build directory. The harness's raw SysTick ticks become instructions:
 //   instructions = ticks * tick_ns / 2^N,  tick_ns = 1e9 / SysTick clock
 // (25 MHz on the mps2 AN385/386/500 images, 20 MHz on AN505), exact up to
 // one tick per inference. This layer knows machines, not boards or models:
@@ -22,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/subprocess.h"
 #include "device_farm/measurement.h"
 
 namespace mcutune::device_farm {
@@ -37,6 +40,24 @@ const std::vector<QemuMachine>& KnownQemuMachines();
 // NOT_FOUND listing the known names.
 absl::StatusOr<QemuMachine> FindQemuMachine(const std::string& name);
 
+// Kernel limits of one emulator process:
+//   address space 2 GiB   QEMU 7.2 reserves a 1 GiB TCG translation buffer at
+//                         start (VmPeak ~1.35 GB for an mps2 board); the
+//                         guest RAM of the mps2 images is a few MiB
+//   CPU time      300 s   icount runs are single-threaded: CPU ~ wall time,
+//                         so the wall timeout (30 s) normally ends it first
+//   file size     16 MiB  QEMU writes nothing; caps semihosting writes
+//   open files    256
+//   processes     unset   RLIMIT_NPROC counts every process of the user
+inline base::SubprocessLimits DefaultQemuLimits() {
+  base::SubprocessLimits l;
+  l.address_space_bytes = int64_t{2} << 30;
+  l.cpu_seconds = 300;
+  l.file_size_bytes = int64_t{16} << 20;
+  l.open_files = 256;
+  return l;
+}
+
 struct QemuRunOptions {
   std::string machine;  // required, one of KnownQemuMachines()
   // Virtual time per instruction is 2^shift ns; 0..10. 6 gives 1.6 (AN500)
@@ -51,6 +72,8 @@ struct QemuRunOptions {
   std::string qemu_binary = "qemu-system-arm";
   // Console bytes kept in Measurement::raw_log.
   size_t max_log_bytes = 64 * 1024;
+  // Resource limits of the emulator process (see DefaultQemuLimits()).
+  base::SubprocessLimits limits = DefaultQemuLimits();
 };
 
 // Runs `elf_path` and returns what it measured. A hang, fault or garbage

@@ -11,7 +11,9 @@
 // - The result goes through ValidateGraph().
 #include "graph/tflite_reader.h"
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -423,6 +425,16 @@ absl::StatusOr<Graph> ImportTflite(absl::Span<const uint8_t> bytes) {
 }
 
 absl::StatusOr<Graph> ImportTfliteFile(const std::string& path) {
+  // Only regular files: a FIFO would block the open forever, a directory or
+  // a device has no meaningful size.
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) {
+    return absl::NotFoundError(absl::StrCat("cannot open model '", path, "'"));
+  }
+  if (!std::filesystem::is_regular_file(st)) {
+    return Invalid(absl::StrCat("model '", path, "' is not a regular file"));
+  }
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open model '", path, "'"));
   const std::streamoff size = in.tellg();
@@ -431,10 +443,20 @@ absl::StatusOr<Graph> ImportTfliteFile(const std::string& path) {
     return Invalid(absl::StrCat("model '", path, "' is ", size,
                                 " bytes, more than the limit of ", kMaxModelFileBytes));
   }
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  // Look at the header first: a large file that is not a model at all is
+  // refused without reading (and allocating) all of it.
+  std::vector<uint8_t> bytes(static_cast<size_t>(std::min<std::streamoff>(size, 8)));
   in.seekg(0);
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) {
+  if (!in.read(reinterpret_cast<char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()))) {
     return absl::InvalidArgumentError(absl::StrCat("cannot read '", path, "'"));
+  }
+  if (bytes.size() == 8 &&
+      flatbuffers::BufferHasIdentifier(bytes.data(), fb::ModelIdentifier())) {
+    bytes.resize(static_cast<size_t>(size));
+    if (!in.read(reinterpret_cast<char*>(bytes.data()) + 8, size - 8)) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot read '", path, "'"));
+    }
   }
   absl::StatusOr<Graph> g = ImportTflite(bytes);
   if (!g.ok()) {

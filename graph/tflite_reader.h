@@ -29,7 +29,10 @@ namespace mcutune::graph {
 // Thread-safe; the result owns copies of all constant data.
 absl::StatusOr<Graph> ImportTflite(absl::Span<const uint8_t> bytes);
 
-// Reads a file (bounded by kMaxModelFileBytes) and imports it.
+// Reads a file (bounded by kMaxModelFileBytes) and imports it. NOT_FOUND for
+// a missing file; INVALID_ARGUMENT for anything but a regular file (FIFO,
+// directory, device) and, before reading it whole, for a file without the
+// "TFL3" identifier.
 absl::StatusOr<Graph> ImportTfliteFile(const std::string& path);
 
 inline constexpr int64_t kMaxModelFileBytes = int64_t{512} << 20;  // 512 MiB

@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libsqlite3-dev sqlite3 libeigen3-dev python3-pyocd libssl-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libcpp-httplib-dev
   chromium
+  clang libclang-rt-14-dev
 )
 # Node.js may come from elsewhere (e.g. a nodesource build that bundles npm):
 # only ask Debian for it when the commands are missing.

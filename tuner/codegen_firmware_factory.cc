@@ -5,6 +5,8 @@
 //   expected_output_sha256, semihosting) and a short README.md next to the
 //   Builder's Makefile, so the directory is a self-contained bundle.
 // - Verify: codegen::VerifyOnHost with one input set, its own temp dir.
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -98,12 +100,25 @@ class CodegenFirmwareFactory : public FirmwareFactory {
     build["kernel_calls"] = b->model.kernel_calls;
     build["toolchain_version"] = b->firmware.toolchain_version;
     j["build"] = build;
-    std::ofstream(fs::path(r.dir) / "report.json") << j.dump(2) << "\n";
+    // The model name comes from the file: not necessarily valid UTF-8.
+    std::ofstream report(fs::path(r.dir) / "report.json");
+    report << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+           << "\n";
+    report.close();
     std::ofstream readme(fs::path(r.dir) / "README.md");
     readme << Readme(r, *b);
-    if (!readme)
-      return absl::PermissionDeniedError(
-          absl::StrCat("cannot write in ", r.dir));
+    readme.close();
+    if (!report || !readme) {
+      // The bundle would be incomplete (report.json is what the farm and
+      // `mcutune fetch` users read): the machine's problem, e.g. disk full.
+      const int err = errno;
+      const std::string what =
+          absl::StrCat("cannot write report.json/README.md in ", r.dir, ": ",
+                       std::strerror(err));
+      if (err == ENOSPC || err == EDQUOT || err == EFBIG)
+        return absl::ResourceExhaustedError(what);
+      return absl::PermissionDeniedError(what);
+    }
     return out;
   }
 

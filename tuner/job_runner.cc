@@ -82,6 +82,7 @@ void JobRunner::Shutdown() {
     for (auto& [id, control] : running_) control->stop = true;
   }
   cv_.notify_all();
+  stop_cv_.notify_all();
   for (std::thread& t : workers_) {
     if (t.joinable()) t.join();
   }
@@ -117,10 +118,29 @@ void JobRunner::Worker() {
       running_[id] = control;
     }
     absl::Status s;
-    try {
-      s = RunTuneJob(env_, id, *control);
-    } catch (const std::exception& e) {
-      s = absl::InternalError(absl::StrCat("uncaught exception: ", e.what()));
+    absl::Duration backoff = options_.store_retry_initial;
+    while (true) {
+      try {
+        s = RunTuneJob(env_, id, *control);
+      } catch (const std::exception& e) {
+        s = absl::InternalError(absl::StrCat("uncaught exception: ", e.what()));
+      }
+      // The database locked by another process past the busy timeout
+      // (UNAVAILABLE) or full (RESOURCE_EXHAUSTED): the job is resumable
+      // from the store, so run it again after a pause instead of leaving it
+      // "running" with nobody running it.
+      if (s.ok() || !(absl::IsUnavailable(s) || absl::IsResourceExhausted(s)))
+        break;
+      if (auto log = spdlog::get("tuner")) {
+        log->warn("job {}: store error, resuming in {}: {}", id,
+                  absl::FormatDuration(backoff), std::string(s.message()));
+      }
+      std::unique_lock<std::mutex> lock(mu_);
+      if (stop_cv_.wait_for(lock, absl::ToChronoNanoseconds(backoff),
+                            [&] { return shutting_down_; })) {
+        break;
+      }
+      backoff = std::min(backoff * 2, options_.store_retry_max);
     }
     if (!s.ok()) {
       if (auto log = spdlog::get("tuner")) {

@@ -9,6 +9,8 @@
 //                    enqueued again, oldest first (resume)
 //   SIGTERM ──► Shutdown(): running jobs stop at their next check and stay
 //               "running" in the store; nothing is marked failed
+//   store error (locked / full) ──► the job runs again from the store after
+//               a backoff (JobRunnerOptions::store_retry_*)
 //
 // Thread-safe. Queued jobs start by priority (TuneRequest::priority, higher
 // first: interactive 0 before nightly sweeps), then in admission order; the
@@ -27,12 +29,18 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "tuner/tune_job.h"
 
 namespace mcutune::tuner {
 
 struct JobRunnerOptions {
   int max_concurrent_jobs = 2;  // worker threads (1..64)
+  // A job that stops on a transient store error (database locked by another
+  // process past the busy timeout, disk full) is run again from the store
+  // after this pause, doubling up to the max, until it ends or Shutdown().
+  absl::Duration store_retry_initial = absl::Seconds(1);
+  absl::Duration store_retry_max = absl::Seconds(30);
 };
 
 class JobRunner {
@@ -64,6 +72,7 @@ class JobRunner {
   JobRunnerOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable stop_cv_;  // Shutdown() during a retry pause
   struct Queued {
     std::string id;
     int priority = 0;

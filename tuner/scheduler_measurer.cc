@@ -9,6 +9,11 @@
 // - Result of a terminal run: its latest measurement (ok or not) with the
 //   board that produced it; a run that failed without any measurement (only
 //   infrastructure errors) is UNAVAILABLE with the farm's last error.
+// - Every board of a pending run's kind quarantined (e.g. qemu-system-arm
+//   missing: the scheduler quarantines on NOT_FOUND): nothing will run it
+//   (the daemon has no health checks to bring a board back), so the run is
+//   cancelled and FAILED_PRECONDITION names the boards and their reasons.
+//   Drained boards are an operator's pause: the run waits for them.
 #include <algorithm>
 #include <map>
 
@@ -33,6 +38,7 @@ class SchedulerMeasurer : public Measurer {
       const std::function<WaitDecision()>& poll) override {
     std::vector<MeasureResult> results(requests.size());
     std::map<size_t, int64_t> pending;  // request index -> run id
+    absl::Time next_board_check = absl::Now() + absl::Seconds(1);
     for (size_t i = 0; i < requests.size(); ++i) {
       absl::StatusOr<int64_t> id = SubmitOrFind(requests[i]);
       if (!id.ok()) {
@@ -66,6 +72,11 @@ class SchedulerMeasurer : public Measurer {
         it = pending.erase(it);
       }
       if (pending.empty()) break;
+      if (absl::Time now = absl::Now(); now >= next_board_check) {
+        next_board_check = now + absl::Seconds(1);
+        FailRunsWithoutBoards(requests, &pending, &results);
+        if (pending.empty()) break;
+      }
       const WaitDecision d = poll ? poll() : WaitDecision::kContinue;
       if (d == WaitDecision::kContinue) continue;
       for (const auto& [index, id] : pending) {
@@ -93,6 +104,43 @@ class SchedulerMeasurer : public Measurer {
   }
 
  private:
+  // Pending runs of a kind whose every board is quarantined: cancelled, and
+  // FAILED_PRECONDITION with the boards' quarantine reasons.
+  void FailRunsWithoutBoards(const std::vector<MeasureRequest>& requests,
+                             std::map<size_t, int64_t>* pending,
+                             std::vector<MeasureResult>* results) {
+    absl::StatusOr<std::vector<device_farm::BoardStatus>> boards =
+        scheduler_->Boards();
+    if (!boards.ok()) return;
+    std::map<std::string, std::string> dead;  // kind -> reasons ("" = alive)
+    std::map<std::string, bool> alive;
+    for (const device_farm::BoardStatus& b : *boards) {
+      const std::string& kind = b.record.kind;
+      if (b.record.state != device_farm::BoardState::kQuarantined) {
+        alive[kind] = true;
+        continue;
+      }
+      alive.emplace(kind, false);
+      absl::StrAppend(
+          &dead[kind], dead[kind].empty() ? "" : "; ", b.record.uri,
+          " quarantined: ", b.record.quarantine_reason.substr(0, 300));
+    }
+    for (auto it = pending->begin(); it != pending->end();) {
+      const std::string& kind = requests[it->first].board_kind;
+      auto a = alive.find(kind);
+      if (a == alive.end() || a->second) {
+        ++it;
+        continue;
+      }
+      (void)scheduler_->Cancel(it->second);
+      (*results)[it->first].status = absl::FailedPreconditionError(absl::StrCat(
+          "no usable board of kind ", kind, " (", dead[kind],
+          "); fix the board or tool, then enable the board (dashboard, "
+          "POST /api/v1/farm/enable?uri=URI) or restart mcutuned"));
+      it = pending->erase(it);
+    }
+  }
+
   absl::StatusOr<int64_t> SubmitOrFind(const MeasureRequest& req) {
     absl::StatusOr<device_farm::Artifact> artifact =
         device_farm::LoadArtifact(req.build_dir);

@@ -192,8 +192,12 @@ class Store {
   absl::Status UpdateCandidate(const CandidateRecord& candidate);
   // Several updates in one transaction (predictions of a whole round).
   absl::Status UpdateCandidates(const std::vector<CandidateRecord>& candidates);
+  // Which rows ListCandidates returns: the filter runs in SQL, so a reader
+  // of the front (GetParetoFront, polled by dashboards) does not copy the
+  // thousands of enumerated rows of a job under the connection mutex.
+  enum class CandidateFilter { kAll, kMeasured, kOnFront };
   absl::StatusOr<std::vector<CandidateRecord>> ListCandidates(
-      const std::string& job_id);
+      const std::string& job_id, CandidateFilter filter = CandidateFilter::kAll);
   // By key "<board>/<id>". NOT_FOUND.
   absl::StatusOr<CandidateRecord> GetCandidate(const std::string& job_id,
                                                const std::string& key);

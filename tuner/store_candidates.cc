@@ -129,12 +129,16 @@ absl::Status Store::UpdateCandidates(const std::vector<CandidateRecord>& cs) {
 }
 
 absl::StatusOr<std::vector<CandidateRecord>> Store::ListCandidates(
-    const std::string& job_id) {
+    const std::string& job_id, CandidateFilter filter) {
+  const char* where = filter == CandidateFilter::kOnFront ? " AND on_front = 1"
+                      : filter == CandidateFilter::kMeasured
+                          ? " AND state = 'measured'"
+                          : "";
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  absl::StatusOr<base::Statement> s =
-      db_->Prepare(absl::StrCat("SELECT ", kCandidateColumns,
-                                " FROM tuner_candidates WHERE job_id = ?1 "
-                                "ORDER BY board_kind, rowid"));
+  absl::StatusOr<base::Statement> s = db_->Prepare(
+      absl::StrCat("SELECT ", kCandidateColumns,
+                   " FROM tuner_candidates WHERE job_id = ?1", where,
+                   " ORDER BY board_kind, rowid"));
   if (!s.ok()) return s.status();
   s->Bind(1, job_id);
   std::vector<CandidateRecord> out;

@@ -34,6 +34,27 @@ bool ValidName(const std::string& s, size_t max_len) {
   return s != "." && s != "..";
 }
 
+// IANA time zone names: [A-Za-z0-9_+-] components separated by single '/',
+// none of them "." or ".." (so the name stays inside the zoneinfo tree).
+bool ValidTimeZoneName(const std::string& s) {
+  if (s.empty() || s.front() == '/' || s.back() == '/') return false;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find('/', start);
+    if (end == std::string::npos) end = s.size();
+    const std::string part = s.substr(start, end - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    for (char c : part) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      (c >= '0' && c <= '9') || c == '_' || c == '+' ||
+                      c == '-' || c == '.';
+      if (!ok) return false;
+    }
+    start = end + 1;
+  }
+  return true;
+}
+
 absl::Status Bad(const std::string& where, const std::string& why) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": ", why));
 }
@@ -304,6 +325,13 @@ absl::StatusOr<SweepDefinition> ParseSweepDefinition(
   if (absl::Status s = GetString(j, "timezone", origin, 64, &d.timezone);
       !s.ok()) {
     return s;
+  }
+  // An IANA name, never a path: absl opens "/dev/stdin" or "../x" as given.
+  if (!ValidTimeZoneName(d.timezone)) {
+    return Bad(origin + ".timezone",
+               absl::StrCat("'", d.timezone,
+                            "' is not a time zone name (\"UTC\" or an IANA "
+                            "name such as \"Europe/Berlin\")"));
   }
   if (!absl::LoadTimeZone(d.timezone, &d.tz)) {
     return Bad(origin + ".timezone",

@@ -334,7 +334,14 @@ class TuneJob {
     for (int i : batch) {
       if (control_.stop || control_.cancel) return false;
       absl::StatusOr<bool> ok = BuildOne(i, &full[i]);
-      if (!ok.ok()) return ok.status();
+      if (!ok.ok()) {
+        // The machine, not the candidate (no toolchain, disk full): the job
+        // fails with the reason; the candidate goes back to the pool.
+        items_[i].rec.state = CandidateState::kEnumerated;
+        fatal_ = absl::StrCat("building firmware for ", items_[i].rec.key(),
+                              ": ", ok.status().message());
+        return false;
+      }
       if (*ok) built.push_back(i);
       if (absl::Status s = Save({i}); !s.ok()) return s;
       if (absl::Status s = Emit(""); !s.ok()) return s;
@@ -426,7 +433,9 @@ class TuneJob {
     absl::StatusOr<BuildOutcome> b = env_.firmware->Build(req);
     it.rec.build_dir = rel;
     if (!b.ok()) {
-      // The machine, not the candidate (no toolchain, disk): the job fails.
+      // The machine, not the candidate (no toolchain, disk): the job fails,
+      // leaving no half-written bundle behind.
+      fs::remove_all(dir, ec);
       return b.status();
     }
     it.rec.linked_flash_bytes = b->flash_bytes;
@@ -625,6 +634,16 @@ class TuneJob {
 
   absl::Status Fail(const std::string& reason) {
     Log()->error("job {} failed: {}", job_id_, reason);
+    if (!items_.empty()) {
+      // Runs still queued on the farm for this job are no longer wanted;
+      // candidates of the interrupted round were not tried.
+      env_.measurer->CancelJob(job_id_);
+      for (Item& it : items_) {
+        if (it.rec.state == CandidateState::kSelected)
+          it.rec.state = CandidateState::kEnumerated;
+      }
+      if (absl::Status s = SaveAll(); !s.ok()) return s;
+    }
     job_.state = JobState::kFailed;
     job_.phase = "failed";
     job_.error = reason.substr(0, 4000);

@@ -5,8 +5,10 @@
 //   older or corrupted database, so types are checked, never assumed.
 #include "tuner/tune_request.h"
 
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -193,10 +195,28 @@ absl::StatusOr<TuneRequest> TuneRequestFromJson(const std::string& text) {
     return absl::InvalidArgumentError(
         absl::StrCat("request_json: bad field '", field, "'"));
   };
+  // Integers must fit the field exactly: nlohmann's get<int>() would wrap
+  // 2^32 + 16 to 16 (and a negative seed to a huge one) without a word.
   auto get_int = [&](const char* field, auto* out) -> bool {
+    using T = std::remove_pointer_t<decltype(out)>;
     if (!j.contains(field)) return true;
-    if (!j[field].is_number_integer()) return false;
-    *out = j[field].get<std::remove_pointer_t<decltype(out)>>();
+    const nlohmann::json& v = j[field];
+    if (v.is_number_unsigned()) {
+      const uint64_t u = v.get<uint64_t>();
+      if (u > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+        return false;
+      }
+      *out = static_cast<T>(u);
+      return true;
+    }
+    if (!v.is_number_integer()) return false;
+    const int64_t i = v.get<int64_t>();
+    if (i < 0 ? i < static_cast<int64_t>(std::numeric_limits<T>::min())
+              : static_cast<uint64_t>(i) >
+                    static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+      return false;
+    }
+    *out = static_cast<T>(i);
     return true;
   };
   if (!j.contains("model_id") || !j["model_id"].is_string())

@@ -51,6 +51,7 @@ void mcuk_conv2d_generic(const mcuk_conv_params* p, const mcuk_cview* in,
   int8_t* col0 = scratch;
   int8_t* col1 = scratch + len;
   int32_t oy, ox;
+  MCUK_ASSERT(p->filter_layout == MCUK_FILTER_OHWI);
   mcuk_check_region(r, out, p->out_h, p->out_w);
   if (r->y0 >= r->y1 || r->x0 >= r->x1) return;
   mcuk_check_window(
@@ -72,15 +73,19 @@ void mcuk_conv2d_generic(const mcuk_conv_params* p, const mcuk_cview* in,
 }
 
 int32_t mcuk_conv2d_scratch_bytes(const mcuk_conv_params* p) {
-  if (p->filter_h == 1 && p->filter_w == 1) return 0;
+  if (p->filter_h == 1 && p->filter_w == 1) return 6 * p->in_c + 4;
   return 2 * p->filter_h * p->filter_w * p->in_c;
 }
 
 void mcuk_conv2d(const mcuk_conv_params* p, const mcuk_cview* in,
                  const mcuk_view* out, const mcuk_region* r,
                  int8_t* scratch) {
-  if (p->filter_h == 1 && p->filter_w == 1) {
-    mcuk_conv2d_1x1(p, in, out, r);
+  /* Pointwise filters the emitter could not pair (odd out_c, in_c not a
+   * multiple of 4, out-of-range values: rare) take the general kernel, so
+   * that firmware links one pointwise kernel (mcuk_conv2d_1x1 stays
+   * available to direct callers). */
+  if (p->filter_layout == MCUK_FILTER_1X1_PAIRED) {
+    mcuk_conv2d_1x1_paired(p, in, out, r, scratch);
   } else {
     mcuk_conv2d_generic(p, in, out, r, scratch);
   }

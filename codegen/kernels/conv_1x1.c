@@ -124,6 +124,7 @@ void mcuk_conv2d_1x1(const mcuk_conv_params* p, const mcuk_cview* in,
   const mcuk_requant* rq = &p->requant;
   mcuk_1x1_rq q;
   MCUK_ASSERT(p->filter_h == 1 && p->filter_w == 1);
+  MCUK_ASSERT(p->filter_layout == MCUK_FILTER_OHWI);
   MCUK_ASSERT(p->pad_top == 0 && p->pad_left == 0);
   mcuk_check_region(r, out, p->out_h, p->out_w);
   if (r->y0 >= r->y1 || r->x0 >= r->x1) return;

@@ -100,6 +100,17 @@ typedef struct {
 
 /* ---- Convolution and depthwise convolution ------------------------------ */
 
+/* CONV_2D filter layouts (mcuk_conv_params.filter_layout). */
+#define MCUK_FILTER_OHWI 0 /* [out_c][filter_h][filter_w][in_c] int8 */
+/* 1x1 filters, in_c % 4 == 0, out_c even: per output-channel pair
+ * (c0 = 2j, c1 = 2j + 1) in_c little-endian int16 V[k] = w[c0][k] +
+ * 256 * w[c1][k], ordered k = 4g, 4g+2, 4g+1, 4g+3 in every group g of four
+ * input channels; bias[c0] = b[c0], bias[c1] = b[c0] + 256 * b[c1] (mod
+ * 2^32). Same size as OHWI. Valid when no V leaves int16 and
+ * |b[c1]| + 128 * sum_k |w[c1][k]| < 2^23 (codegen/kernel_params.cc checks
+ * both; conv_1x1_paired.c explains the arithmetic). */
+#define MCUK_FILTER_1X1_PAIRED 1
+
 typedef struct {
   int32_t in_h, in_w, in_c;
   int32_t out_h, out_w, out_c;
@@ -109,25 +120,34 @@ typedef struct {
   int32_t pad_top, pad_left; /* padding before (0 for VALID) */
   int32_t depth_multiplier;  /* depthwise: out_c = in_c * multiplier */
   int32_t input_zero_point;
-  /* CONV_2D: [out_c][filter_h][filter_w][in_c] (OHWI).
+  /* CONV_2D: as filter_layout says (OHWI unless paired).
    * DEPTHWISE_CONV_2D: [filter_h][filter_w][out_c]. */
   const int8_t* filter;
   const int32_t* bias; /* [out_c], zp_in * sum(w) subtracted */
   mcuk_requant requant;
+  int32_t filter_layout; /* CONV_2D: MCUK_FILTER_OHWI or _1X1_PAIRED */
 } mcuk_conv_params;
 
-/* CONV_2D over `region`. Dispatches to the 1x1 or the general kernel. */
+/* CONV_2D over `region`. Dispatches to the paired 1x1 kernel, or to the
+ * general one for OHWI filters (1x1 included). */
 void mcuk_conv2d(const mcuk_conv_params* p, const mcuk_cview* in,
                  const mcuk_view* out, const mcuk_region* region,
                  int8_t* scratch);
-/* Pointwise (1x1, any stride, no padding) and general variants. */
+/* Pointwise with the paired layout (any stride and padding; scratch: the
+ * widened inputs of three pixels), pointwise OHWI (any stride, no padding;
+ * for direct callers) and general (OHWI) variants. */
+void mcuk_conv2d_1x1_paired(const mcuk_conv_params* p, const mcuk_cview* in,
+                            const mcuk_view* out, const mcuk_region* region,
+                            int8_t* scratch);
 void mcuk_conv2d_1x1(const mcuk_conv_params* p, const mcuk_cview* in,
                      const mcuk_view* out, const mcuk_region* region);
 void mcuk_conv2d_generic(const mcuk_conv_params* p, const mcuk_cview* in,
                          const mcuk_view* out, const mcuk_region* region,
                          int8_t* scratch);
-/* Bytes of scratch mcuk_conv2d needs: 2 * filter_h * filter_w * in_c
- * (0 for 1x1 filters). */
+/* Bytes of scratch mcuk_conv2d needs: 6 * in_c + 4 for 1x1 filters (three
+ * widened input pixels, word-aligned; any layout, enough for the generic
+ * kernel too when a 1x1 filter is padded), else
+ * 2 * filter_h * filter_w * in_c. */
 int32_t mcuk_conv2d_scratch_bytes(const mcuk_conv_params* p);
 
 /* DEPTHWISE_CONV_2D over `region` (any multiplier, stride, dilation). Uses

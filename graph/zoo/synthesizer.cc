@@ -223,7 +223,8 @@ Act Synthesizer::EmitAdd(const Act& a, const Act& b, const std::string& name,
 
 Act Synthesizer::EmitPool(const Act& in, const std::string& name,
                           PoolKind kind) {
-  const std::vector<int32_t>& s = T(in).shape;
+  // A copy: AddTensor/AddConstant below may reallocate the tensor list.
+  const std::vector<int32_t> s = T(in).shape;
   Act pooled;
   for (const FloatMap& m : in.samples)
     pooled.samples.push_back(GlobalAverage(m));

@@ -2,6 +2,7 @@
 //
 //   mcutune-agent --server HOST:PORT --farm configs/farm.json
 //                 [--name NAME] [--token T | --token-file F]
+//                 [--tls-ca FILE [--tls-cert F --tls-key F]]
 //
 //   Register(boards of the inventory) ──► agent id, lease/heartbeat periods
 //   one worker per board slot:  LeaseRun(idle board) ──► firmware bytes
@@ -11,7 +12,10 @@
 //   reported as such (the run in progress finishes, its report is refused)
 //   NOT_FOUND / reregister (the daemon restarted) ──► Register again
 // The agent token comes from --token, --token-file, $MCUTUNE_AGENT_TOKEN or
-// $MCUTUNE_AGENT_TOKEN_FILE. Stops on SIGTERM/SIGINT. Logs to stderr.
+// $MCUTUNE_AGENT_TOKEN_FILE. With --tls-ca (or $MCUTUNE_TLS_CA) the channel
+// is TLS trusting that CA (a client certificate from --tls-cert/--tls-key or
+// $MCUTUNE_TLS_CERT/_KEY for a daemon with tls.client_ca_file); without it,
+// plaintext. Stops on SIGTERM/SIGINT. Logs to stderr.
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -22,9 +26,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -42,6 +48,7 @@ using mcutune::device_farm::Board;
 constexpr char kUsage[] =
     "usage: mcutune-agent --server HOST:PORT --farm FARM.json [--name NAME]\n"
     "                     [--token T | --token-file F] [--work-dir DIR]\n"
+    "                     [--tls-ca FILE [--tls-cert F --tls-key F]]\n"
     "  Serves the boards of FARM.json (device_farm inventory format) to the\n"
     "  mcutuned at HOST:PORT with its agent token (docs/daemon.md).\n";
 
@@ -113,6 +120,14 @@ struct Agent {
   }
 
   void Run(Board* board, const pb::RunLease& lease) {
+    // The lease id names a directory under work_dir: accept only the shape
+    // the daemon generates ("l" + hex), never a path from the wire.
+    if (lease.lease_id().empty() || lease.lease_id().size() > 64 ||
+        lease.lease_id().find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyz0123456789") != std::string::npos) {
+      std::fprintf(stderr, "mcutune-agent: refusing a lease with an unsafe id\n");
+      return;
+    }
     {
       std::lock_guard<std::mutex> lock(mu);
       running.insert(lease.lease_id());
@@ -202,6 +217,14 @@ struct Agent {
   }
 };
 
+// The whole file; "" when it cannot be read.
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  return std::string((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+}
+
 std::string ReadToken(const std::string& path) {
   std::ifstream in(path);
   std::string t;
@@ -213,7 +236,7 @@ std::string ReadToken(const std::string& path) {
 
 int main(int argc, char** argv) {
   Agent agent;
-  std::string farm, token_file;
+  std::string farm, token_file, tls_ca, tls_cert, tls_key;
   char host[256] = "agent";
   gethostname(host, sizeof(host) - 1);
   agent.name = host;
@@ -233,6 +256,12 @@ int main(int argc, char** argv) {
       agent.token = argv[++i];
     } else if (a == "--token-file" && has) {
       token_file = argv[++i];
+    } else if (a == "--tls-ca" && has) {
+      tls_ca = argv[++i];
+    } else if (a == "--tls-cert" && has) {
+      tls_cert = argv[++i];
+    } else if (a == "--tls-key" && has) {
+      tls_key = argv[++i];
     } else if (a == "--work-dir" && has) {
       agent.work_dir = argv[++i];
     } else {
@@ -252,6 +281,35 @@ int main(int argc, char** argv) {
   }
   if (agent.token.empty() && std::getenv("MCUTUNE_AGENT_TOKEN_FILE")) {
     agent.token = ReadToken(std::getenv("MCUTUNE_AGENT_TOKEN_FILE"));
+  }
+  for (auto [v, env] : {std::pair{&tls_ca, "MCUTUNE_TLS_CA"},
+                        std::pair{&tls_cert, "MCUTUNE_TLS_CERT"},
+                        std::pair{&tls_key, "MCUTUNE_TLS_KEY"}}) {
+    if (v->empty() && std::getenv(env)) *v = std::getenv(env);
+  }
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      grpc::InsecureChannelCredentials();
+  if (!tls_ca.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = ReadAll(tls_ca);
+    if (ssl.pem_root_certs.find("-----BEGIN ") == std::string::npos) {
+      std::fprintf(stderr, "error: --tls-ca %s: cannot read a PEM file\n",
+                   tls_ca.c_str());
+      return 2;
+    }
+    if (tls_cert.empty() != tls_key.empty()) {
+      std::fprintf(stderr, "error: --tls-cert and --tls-key go together\n");
+      return 2;
+    }
+    if (!tls_cert.empty()) {
+      ssl.pem_cert_chain = ReadAll(tls_cert);
+      ssl.pem_private_key = ReadAll(tls_key);
+      if (ssl.pem_cert_chain.empty() || ssl.pem_private_key.empty()) {
+        std::fprintf(stderr, "error: cannot read --tls-cert / --tls-key\n");
+        return 2;
+      }
+    }
+    credentials = grpc::SslCredentials(ssl);
   }
   if (agent.work_dir.empty()) {
     agent.work_dir = (fs::temp_directory_path() /
@@ -286,8 +344,8 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  agent.stub = pb::FarmAgent::NewStub(
-      grpc::CreateChannel(agent.server, grpc::InsecureChannelCredentials()));
+  agent.stub =
+      pb::FarmAgent::NewStub(grpc::CreateChannel(agent.server, credentials));
   for (int attempt = 0; !agent.Register(); ++attempt) {
     if (attempt >= 30) return 1;
     std::this_thread::sleep_for(std::chrono::seconds(1));

@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -18,6 +20,21 @@ namespace {
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v == nullptr ? "" : v;
+}
+
+absl::StatusOr<std::string> ReadPemFile(const std::string& path,
+                                        const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", what, " ", path));
+  }
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  if (text.find("-----BEGIN ") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " ", path, " is not a PEM file"));
+  }
+  return text;
 }
 
 absl::StatusOr<std::string> ReadToken(const std::string& path) {
@@ -37,7 +54,7 @@ absl::StatusOr<std::string> ReadToken(const std::string& path) {
 absl::StatusOr<ClientOptions> ParseClientOptions(
     std::vector<std::string>* args) {
   ClientOptions o;
-  std::string token_file;
+  std::string token_file, tls_ca, tls_cert, tls_key;
   std::vector<std::string> rest;
   for (size_t i = 0; i < args->size(); ++i) {
     const std::string& a = (*args)[i];
@@ -53,6 +70,12 @@ absl::StatusOr<ClientOptions> ParseClientOptions(
       if (absl::Status s = value(&o.token); !s.ok()) return s;
     } else if (a == "--token-file") {
       if (absl::Status s = value(&token_file); !s.ok()) return s;
+    } else if (a == "--tls-ca") {
+      if (absl::Status s = value(&tls_ca); !s.ok()) return s;
+    } else if (a == "--tls-cert") {
+      if (absl::Status s = value(&tls_cert); !s.ok()) return s;
+    } else if (a == "--tls-key") {
+      if (absl::Status s = value(&tls_key); !s.ok()) return s;
     } else if (a == "--json") {
       o.json = true;
     } else if (a == "--timeout") {
@@ -73,7 +96,8 @@ absl::StatusOr<ClientOptions> ParseClientOptions(
   if (config_path.empty() && !Env("HOME").empty()) {
     config_path = Env("HOME") + "/.config/mcutune/client.json";
   }
-  std::string cfg_server, cfg_token, cfg_token_file;
+  std::string cfg_server, cfg_token, cfg_token_file, cfg_tls_ca, cfg_tls_cert,
+      cfg_tls_key;
   std::error_code ec;
   if (!config_path.empty() && std::filesystem::exists(config_path, ec)) {
     std::ifstream in(config_path);
@@ -84,7 +108,8 @@ absl::StatusOr<ClientOptions> ParseClientOptions(
     }
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (it.key() != "server" && it.key() != "token" &&
-          it.key() != "token_file") {
+          it.key() != "token_file" && it.key() != "tls_ca" &&
+          it.key() != "tls_cert" && it.key() != "tls_key") {
         return absl::InvalidArgumentError(
             absl::StrCat(config_path, ": unknown key '", it.key(), "'"));
       }
@@ -96,6 +121,35 @@ absl::StatusOr<ClientOptions> ParseClientOptions(
     cfg_server = j.value("server", "");
     cfg_token = j.value("token", "");
     cfg_token_file = j.value("token_file", "");
+    cfg_tls_ca = j.value("tls_ca", "");
+    cfg_tls_cert = j.value("tls_cert", "");
+    cfg_tls_key = j.value("tls_key", "");
+  }
+  // TLS: flag, then environment, then client config.
+  auto pick = [](std::string* v, const char* env, const std::string& cfg) {
+    if (v->empty()) *v = Env(env);
+    if (v->empty()) *v = cfg;
+  };
+  pick(&tls_ca, "MCUTUNE_TLS_CA", cfg_tls_ca);
+  pick(&tls_cert, "MCUTUNE_TLS_CERT", cfg_tls_cert);
+  pick(&tls_key, "MCUTUNE_TLS_KEY", cfg_tls_key);
+  if (tls_cert.empty() != tls_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-key go together (a client certificate and its "
+        "key)");
+  }
+  if (!tls_cert.empty() && tls_ca.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert needs --tls-ca (the CA of the daemon's certificate)");
+  }
+  for (auto [path, out, what] :
+       {std::tuple{&tls_ca, &o.tls_ca_pem, "TLS CA file"},
+        std::tuple{&tls_cert, &o.tls_cert_pem, "TLS certificate"},
+        std::tuple{&tls_key, &o.tls_key_pem, "TLS key"}}) {
+    if (path->empty()) continue;
+    absl::StatusOr<std::string> pem = ReadPemFile(*path, what);
+    if (!pem.ok()) return absl::InvalidArgumentError(pem.status().message());
+    *out = *pem;
   }
   if (o.server.empty()) o.server = Env("MCUTUNE_SERVER");
   if (o.server.empty()) o.server = cfg_server;
@@ -125,11 +179,24 @@ absl::StatusOr<ClientOptions> ParseClientOptions(
   return o;
 }
 
+std::shared_ptr<grpc::Channel> MakeClientChannel(
+    const ClientOptions& options, const grpc::ChannelArguments& args) {
+  if (options.tls_ca_pem.empty()) {
+    return grpc::CreateCustomChannel(options.server,
+                                     grpc::InsecureChannelCredentials(), args);
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = options.tls_ca_pem;
+  ssl.pem_cert_chain = options.tls_cert_pem;
+  ssl.pem_private_key = options.tls_key_pem;
+  return grpc::CreateCustomChannel(options.server, grpc::SslCredentials(ssl),
+                                   args);
+}
+
 Client::Client(const ClientOptions& options) : options_(options) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);
-  channel_ = grpc::CreateCustomChannel(
-      options_.server, grpc::InsecureChannelCredentials(), args);
+  channel_ = MakeClientChannel(options_, args);
   stub_ = ::mcutune::v1::Tuning::NewStub(channel_);
 }
 
@@ -147,9 +214,16 @@ std::unique_ptr<grpc::ClientContext> Client::Context(bool deadline) const {
 absl::Status FromGrpc(const grpc::Status& s, const ClientOptions& o) {
   if (s.ok()) return absl::OkStatus();
   std::string message = s.error_message();
-  if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
+  // UNAVAILABLE from the daemon itself (its database locked by another
+  // process) needs no connection hint.
+  if (s.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      message.find("database") == std::string::npos) {
     absl::StrAppend(&message, " (is mcutuned running at ", o.server,
-                    "? set --server or MCUTUNE_SERVER)");
+                    "? set --server or MCUTUNE_SERVER",
+                    o.tls_ca_pem.empty()
+                        ? "; a daemon with TLS needs --tls-ca or MCUTUNE_TLS_CA"
+                        : "; TLS: is --tls-ca the CA of its certificate?",
+                    ")");
   }
   if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
     absl::StrAppend(&message,

@@ -10,10 +10,16 @@
 //                        it exists (the token mcutuned writes on first start
 //                        with configs/mcutuned.json, relative to the current
 //                        directory); none at all = no authorization header
+//   --tls-ca FILE        TLS: trust the daemon certificate's CA (PEM); else
+//                        $MCUTUNE_TLS_CA, else "tls_ca" of the client config;
+//                        none = plaintext (a daemon with "tls" then refuses)
+//   --tls-cert F --tls-key F   client certificate for a daemon with
+//                        tls.client_ca_file (else $MCUTUNE_TLS_CERT/_KEY)
 //   --json               machine-readable output (the proto's JSON mapping)
 //   --timeout S          per call, default 30 (watch and fetch: no limit)
 // Client config: $MCUTUNE_CLIENT_CONFIG, else ~/.config/mcutune/client.json:
-//   {"server": "host:port", "token": "...", "token_file": "path"}.
+//   {"server": "host:port", "token": "...", "token_file": "path",
+//    "tls_ca": "path", "tls_cert": "path", "tls_key": "path"}.
 #ifndef MCUTUNE_SERVER_CLI_CLIENT_CONNECTION_H_
 #define MCUTUNE_SERVER_CLI_CLIENT_CONNECTION_H_
 
@@ -31,6 +37,8 @@ namespace mcutune::cli {
 struct ClientOptions {
   std::string server;
   std::string token;
+  // PEM contents (read by ParseClientOptions); tls_ca_pem empty = plaintext.
+  std::string tls_ca_pem, tls_cert_pem, tls_key_pem;
   bool json = false;
   int timeout_s = 30;
 };
@@ -40,6 +48,10 @@ struct ClientOptions {
 // config file.
 absl::StatusOr<ClientOptions> ParseClientOptions(
     std::vector<std::string>* args);
+
+// A channel to options.server: TLS when options.tls_ca_pem is set.
+std::shared_ptr<grpc::Channel> MakeClientChannel(
+    const ClientOptions& options, const grpc::ChannelArguments& args);
 
 class Client {
  public:

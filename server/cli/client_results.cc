@@ -4,9 +4,16 @@
 //   fetch JOB CANDIDATE -o DIR [--tar FILE]
 //                                the candidate's bundle (ustar from GetBuild,
 //                                size and SHA-256 checked, unpacked into DIR;
-//                                --tar also keeps the archive)
+//                                --tar also keeps the archive). Both are
+//                                written beside their target first and
+//                                moved into place when complete, so an error
+//                                such as a full disk leaves no partial bundle
+//                                that looks complete.
 //   boards [--available] [--json]
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -20,6 +27,75 @@ namespace mcutune::cli {
 namespace {
 
 namespace pb = ::mcutune::v1;
+
+namespace fs = std::filesystem;
+
+// The archive at `path`: written to "<path>.partial" and renamed, so a
+// failed write (disk full) leaves nothing at `path`. An existing special
+// file (/dev/null, /dev/full) is written directly.
+absl::Status WriteArchive(const std::string& path, const std::string& bytes) {
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
+    return server::WriteWholeFile(path, bytes);
+  }
+  const std::string tmp = path + ".partial";
+  absl::Status s = server::WriteWholeFile(tmp, bytes);
+  if (s.ok()) {
+    fs::rename(tmp, path, ec);
+    if (ec) {
+      s = absl::PermissionDeniedError(absl::StrCat(
+          "cannot rename ", tmp, " to ", path, ": ", ec.message()));
+    }
+  }
+  if (!s.ok()) fs::remove(tmp, ec);
+  return s;
+}
+
+// Unpacks into a staging directory beside `out_dir`, then moves the result
+// into place: a missing or empty out_dir is replaced whole; in a non-empty
+// one each top-level entry of the bundle replaces its namesake. On an error
+// the staging directory is removed and out_dir is untouched.
+absl::StatusOr<int> ExtractBundle(const std::string& bytes,
+                                  const std::string& out_dir) {
+  std::error_code ec;
+  fs::path target = fs::absolute(out_dir, ec).lexically_normal();
+  if (target.filename().empty()) target = target.parent_path();
+  fs::create_directories(target.parent_path(), ec);
+  const fs::path staging =
+      target.parent_path() /
+      absl::StrCat(".", target.filename().string(), ".partial-", getpid());
+  fs::remove_all(staging, ec);
+  absl::StatusOr<int> n = server::ExtractTar(bytes, staging.string());
+  auto fail = [&](const absl::Status& s) {
+    fs::remove_all(staging, ec);
+    return absl::Status(s.code(),
+                        absl::StrCat(s.message(), " (nothing was written to ",
+                                     target.string(), ")"));
+  };
+  if (!n.ok()) return fail(n.status());
+  if (!fs::exists(target, ec) || fs::is_empty(target, ec)) {
+    fs::remove(target, ec);
+    fs::rename(staging, target, ec);
+    if (ec) {
+      return fail(absl::PermissionDeniedError(
+          absl::StrCat("cannot move the bundle into ", target.string(), ": ",
+                       ec.message())));
+    }
+    return *n;
+  }
+  for (const fs::directory_entry& e : fs::directory_iterator(staging, ec)) {
+    const fs::path dest = target / e.path().filename();
+    fs::remove_all(dest, ec);
+    fs::rename(e.path(), dest, ec);
+    if (ec) {
+      return fail(absl::PermissionDeniedError(
+          absl::StrCat("cannot move ", e.path().string(), " to ", dest.string(),
+                       ": ", ec.message())));
+    }
+  }
+  fs::remove_all(staging, ec);
+  return *n;
+}
 
 std::string Count(double v) {
   if (v >= 1e6)
@@ -130,15 +206,12 @@ int RunFetch(const Args& in) {
         absl::DataLossError("the bundle's SHA-256 does not match"));
   }
   if (!tar_path.empty()) {
-    std::ofstream f(tar_path, std::ios::binary);
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!f)
-      return PrintError(
-          absl::PermissionDeniedError("cannot write " + tar_path));
+    if (absl::Status s = WriteArchive(tar_path, bytes); !s.ok())
+      return PrintError(s);
   }
   int files = 0;
   if (!out_dir.empty()) {
-    absl::StatusOr<int> n = server::ExtractTar(bytes, out_dir);
+    absl::StatusOr<int> n = ExtractBundle(bytes, out_dir);
     if (!n.ok()) return PrintError(n.status());
     files = *n;
   }

@@ -31,8 +31,7 @@ constexpr char kUsage[] =
 std::unique_ptr<pb::Sweeps::Stub> SweepsStub(const ClientOptions& o) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
-  return pb::Sweeps::NewStub(grpc::CreateCustomChannel(
-      o.server, grpc::InsecureChannelCredentials(), args));
+  return pb::Sweeps::NewStub(MakeClientChannel(o, args));
 }
 
 std::string Short(const std::string& time) {

@@ -302,7 +302,9 @@ int RunCodegen(const Args& args) {
     }
   }
   std::ofstream(dir / "report.json")
-      << Report(*plan, *b, r, expected_sha256).dump(2) << "\n";
+      << Report(*plan, *b, r, expected_sha256)
+             .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+      << "\n";
   if (!b->ok) {
     std::fprintf(stderr, "error: build failed at %s%s\n", b->stage.c_str(),
                  b->error.empty() ? "" : (": " + b->error).c_str());

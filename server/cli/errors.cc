@@ -7,8 +7,10 @@ namespace mcutune::cli {
 
 int PrintError(const absl::Status& status) {
   std::string message(status.message());
+  // One line, and no terminal control sequences from untrusted text (names
+  // inside a model end up in messages).
   for (char& c : message) {
-    if (c == '\n') c = ' ';
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   }
   std::fprintf(stderr, "error: %s\n", message.c_str());
   return 1;

@@ -109,7 +109,11 @@ int RunExec(const Args& args) {
   options.machine = board->qemu_machine;
   absl::StatusOr<device_farm::Measurement> m = device_farm::RunOnQemu(elf, options);
   if (!m.ok()) return PrintError(m.status());
-  std::printf("%s\n", ToJson(*board, *m).dump(2).c_str());
+  // m.error may quote raw emulator output: not necessarily UTF-8.
+  std::printf("%s\n", ToJson(*board, *m)
+                           .dump(2, ' ', false,
+                                 nlohmann::json::error_handler_t::replace)
+                           .c_str());
   return m->status == device_farm::RunStatus::kOk ? 0 : 1;
 }
 

@@ -4,9 +4,17 @@
 //   bytes go in `name`; longer ones are split at a '/' into prefix (155) +
 //   name (100).
 // - Data is padded to 512; the archive ends with two zero blocks.
+// - Extraction never follows a symbolic link already present under the
+//   output directory (a "lib -> /etc" there plus an entry "lib/passwd"
+//   would otherwise write outside it): every path component is lstat'ed and
+//   files are opened with O_NOFOLLOW.
 #include "server/common/tar_archive.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +28,33 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr size_t kBlock = 512;
+
+}  // namespace
+
+absl::Status WriteWholeFile(const std::string& path, std::string_view data) {
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int err = fd < 0 ? errno : 0;
+  for (size_t at = 0; err == 0 && at < data.size();) {
+    const ssize_t n = ::write(fd, data.data() + at, data.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      err = n < 0 ? errno : EIO;
+      break;
+    }
+    at += static_cast<size_t>(n);
+  }
+  if (fd >= 0 && ::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0) return absl::OkStatus();
+  const std::string what =
+      absl::StrCat("cannot write ", path, ": ", std::strerror(err));
+  if (err == ENOSPC || err == EDQUOT || err == EFBIG) {
+    return absl::ResourceExhaustedError(what);
+  }
+  return absl::PermissionDeniedError(what);
+}
+
+namespace {
 
 void PutOctal(char* field, size_t width, uint64_t value) {
   // width-1 digits + NUL.
@@ -96,6 +131,21 @@ bool SafeRelative(const std::string& name) {
     if (part == "..") return false;
   }
   return true;
+}
+
+// INVALID_ARGUMENT when a component of out_dir/rel exists as a symlink.
+absl::Status CheckNoSymlink(const fs::path& out_dir, const std::string& rel) {
+  fs::path p = out_dir;
+  for (const fs::path& part : fs::path(rel)) {
+    p /= part;
+    std::error_code ec;
+    if (fs::is_symlink(fs::symlink_status(p, ec))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "tar: refusing to write '", rel, "' through the symbolic link ",
+          p.string()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -225,16 +275,40 @@ absl::StatusOr<int> ExtractTar(std::string_view archive,
     if (!root.empty()) rel = rel == root ? "" : rel.substr(root.size() + 1);
     if (rel.empty()) continue;
     const fs::path target = fs::path(out_dir) / rel;
+    if (absl::Status s = CheckNoSymlink(out_dir, rel); !s.ok()) return s;
     if (e.type == '5') {
       fs::create_directories(target, ec);
       continue;
     }
     fs::create_directories(target.parent_path(), ec);
-    std::ofstream out(target, std::ios::binary | std::ios::trunc);
-    out.write(e.data.data(), static_cast<std::streamsize>(e.data.size()));
-    if (!out)
-      return absl::PermissionDeniedError(
-          absl::StrCat("cannot write ", target.string()));
+    if (absl::Status s = CheckNoSymlink(out_dir, rel); !s.ok()) return s;
+    const int fd = ::open(target.c_str(),
+                          O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                          0644);
+    if (fd < 0) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "cannot write ", target.string(), ": ", std::strerror(errno)));
+    }
+    size_t done = 0;
+    int err = 0;
+    while (done < e.data.size()) {
+      const ssize_t n = ::write(fd, e.data.data() + done, e.data.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        err = n < 0 ? errno : EIO;
+        break;
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (::close(fd) != 0 && err == 0) err = errno;
+    if (err != 0) {
+      // A full disk is RESOURCE_EXHAUSTED and says so (ENOSPC, EFBIG).
+      const std::string what = absl::StrCat("cannot write ", target.string(),
+                                            ": ", std::strerror(err));
+      if (err == ENOSPC || err == EDQUOT || err == EFBIG)
+        return absl::ResourceExhaustedError(what);
+      return absl::PermissionDeniedError(what);
+    }
     ++files;
   }
   return files;

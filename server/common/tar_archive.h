@@ -36,12 +36,19 @@ absl::StatusOr<std::string> TarDirectory(
 // Extracts into `out_dir` (created), stripping the first path component when
 // every entry shares it (`strip_root`). INVALID_ARGUMENT for a malformed or
 // hostile archive (bad checksum, absolute or ".." names, links, truncated
-// data); RESOURCE_EXHAUSTED past `max_bytes` of file data. Returns the
-// number of files written.
+// data); RESOURCE_EXHAUSTED past `max_bytes` of file data or when the disk
+// is full (ENOSPC, EDQUOT, EFBIG: the message says which); what was written
+// before an error stays (callers extract into a staging directory). Returns
+// the number of files written.
 absl::StatusOr<int> ExtractTar(std::string_view archive,
                                const std::string& out_dir,
                                bool strip_root = true,
                                int64_t max_bytes = int64_t{1} << 30);
+
+// Writes `data` to `path` (created or truncated, 0644) with every write and
+// the close checked: RESOURCE_EXHAUSTED for ENOSPC / EDQUOT / EFBIG,
+// PERMISSION_DENIED otherwise; the message has strerror's text.
+absl::Status WriteWholeFile(const std::string& path, std::string_view data);
 
 }  // namespace mcutune::server
 

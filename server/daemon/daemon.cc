@@ -1,7 +1,8 @@
 // Daemon wiring (daemon.h).
 // - One SQLite connection shared by the tuner's, the farm's and the cost
 //   model's stores (the cost model is seeded from configs/cost_models).
-// - Start order: storage → catalogue → farm (inventory, scheduler) → job
+// - Start order: storage → catalogue → farm (inventory, scheduler; boards
+//   quarantined for a missing tool enabled again) → job
 //   runner (resumes jobs) → sweeps (schedules, catch-up) → tokens → services
 //   → gRPC → HTTP → daemon.json.
 // - Stop order: stop flag (watches end) → gRPC shutdown (5 s grace) → sweeps
@@ -82,8 +83,50 @@ std::shared_ptr<spdlog::logger> Logger(const std::string& name) {
   }
 }
 
+// The scheduler's quarantine reason for a Board::Run NOT_FOUND
+// (device_farm/scheduler_worker.cc).
+constexpr char kToolNotFound[] = "board or tool not found";
+
 std::string HostOf(const std::string& address) {
   return address.substr(0, address.rfind(':'));
+}
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* key) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tls.", key, ": cannot read '", path, "'"));
+  }
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  if (text.find("-----BEGIN ") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tls.", key, ": '", path, "' is not a PEM file"));
+  }
+  return text;
+}
+
+// The gRPC port's credentials: plaintext, or TLS from the config's PEM
+// files (client certificates required and verified with client_ca_file).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> GrpcCredentials(
+    const TlsConfig& tls) {
+  if (!tls.enabled()) return grpc::InsecureServerCredentials();
+  absl::StatusOr<std::string> cert = ReadPem(tls.cert_file, "cert_file");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem(tls.key_file, "key_file");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions o(
+      tls.client_ca_file.empty()
+          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  if (!tls.client_ca_file.empty()) {
+    absl::StatusOr<std::string> ca =
+        ReadPem(tls.client_ca_file, "client_ca_file");
+    if (!ca.ok()) return ca.status();
+    o.pem_root_certs = *ca;
+  }
+  o.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(o);
 }
 
 }  // namespace
@@ -103,6 +146,7 @@ const std::string& Daemon::grpc_address() const { return state_->grpc_address; }
 const std::string& Daemon::http_address() const { return state_->http_address; }
 const std::string& Daemon::client_token() const { return state_->client_token; }
 const std::string& Daemon::agent_token() const { return state_->agent_token; }
+const HttpApi* Daemon::http_api() const { return state_->http.get(); }
 
 absl::Status Daemon::Start() {
   State& s = *state_;
@@ -164,6 +208,23 @@ absl::Status Daemon::Start() {
       device_farm::MakeScheduler(s.farm_store, std::move(boards), so);
   if (!scheduler.ok()) return scheduler.status();
   s.scheduler = std::move(*scheduler);
+  // Boards quarantined because a program or device was missing (the
+  // scheduler quarantines on NOT_FOUND) get another chance on every start:
+  // the daemon has no health checks, and a restart is how an operator says
+  // "fixed" (e.g. PATH now has qemu-system-arm). Still missing: quarantined
+  // again at their first run.
+  if (absl::StatusOr<std::vector<device_farm::BoardStatus>> st =
+          s.scheduler->Boards();
+      st.ok()) {
+    for (const device_farm::BoardStatus& b : *st) {
+      if (b.record.state == device_farm::BoardState::kQuarantined &&
+          b.record.quarantine_reason.rfind(kToolNotFound, 0) == 0 &&
+          s.scheduler->Enable(b.record.uri).ok()) {
+        log->info("farm: {} enabled again (was quarantined: {})", b.record.uri,
+                  b.record.quarantine_reason);
+      }
+    }
+  }
   log->info("farm: {} boards from {}", board_count,
             config_.farm_inventory.empty() ? "(none)" : config_.farm_inventory);
 
@@ -258,10 +319,12 @@ absl::Status Daemon::Start() {
       std::make_unique<AgentRegistry>(s.scheduler.get(), s.catalogue, ao);
   s.agent_service =
       std::make_unique<FarmAgentService>(s.registry.get(), s.auth.get());
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      GrpcCredentials(config_.tls);
+  if (!credentials.ok()) return credentials.status();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort(config_.listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(4 << 20);
   builder.RegisterService(s.tuning_service.get());
   builder.RegisterService(s.agent_service.get());
@@ -276,11 +339,14 @@ absl::Status Daemon::Start() {
   s.grpc_address = absl::StrCat(HostOf(config_.listen), ":", port);
   if (!config_.http_listen.empty()) {
     tuner::JobRunner* runner = s.runner.get();
-    s.http = std::make_unique<HttpApi>(s.core.get(), s.auth.get(), [runner] {
-      return absl::StrCat(
-          "{\"status\":\"ok\",\"jobs_running\":", runner->running(),
-          ",\"jobs_queued\":", runner->queued(), "}\n");
-    });
+    s.http = std::make_unique<HttpApi>(
+        s.core.get(), s.auth.get(),
+        [runner] {
+          return absl::StrCat(
+              "{\"status\":\"ok\",\"jobs_running\":", runner->running(),
+              ",\"jobs_queued\":", runner->queued(), "}\n");
+        },
+        config_.tls);
     // The Sweeps API (paths disjoint from the dashboard's).
     AddSweepRoutes(s.http.get(), s.sweep_api.get());
     DashboardDataOptions dopt;
@@ -302,12 +368,15 @@ absl::Status Daemon::Start() {
   {
     std::ofstream info(s.info_path + ".tmp");
     info << "{\"pid\":" << getpid() << ",\"grpc\":\"" << s.grpc_address
-         << "\",\"http\":\"" << s.http_address << "\"}\n";
+         << "\",\"http\":\"" << s.http_address
+         << "\",\"tls\":" << (config_.tls.enabled() ? "true" : "false")
+         << "}\n";
   }
   fs::rename(s.info_path + ".tmp", s.info_path, ec);
-  log->info("mcutuned listening: grpc {} http {} data {} auth {}",
+  log->info("mcutuned listening: grpc {} http {} data {} auth {} tls {}",
             s.grpc_address, s.http_address.empty() ? "off" : s.http_address,
-            data.string(), config_.auth.enabled ? "on" : "DISABLED");
+            data.string(), config_.auth.enabled ? "on" : "DISABLED",
+            config_.tls.enabled() ? "on" : "off");
   return absl::OkStatus();
 }
 

@@ -6,7 +6,8 @@
 //          ──► gRPC: Tuning (client token) + FarmAgent (agent token)
 //          ──► HTTP: /healthz + /api/v1/... (client token) + the web
 //              dashboard's static files at / (http_dashboard_api.h)
-//          ──► data_dir/daemon.json {"pid", "grpc", "http"} (bound addresses)
+//          ──► data_dir/daemon.json {"pid", "grpc", "http", "tls"} (bound
+//              addresses; "tls": the config's tls section is on)
 // Start() brings it up (resuming unfinished jobs); Stop() shuts it down
 // gracefully: no new calls, watches end, running jobs stop at their next
 // check and stay resumable, farm leases are released, daemon.json removed.
@@ -23,6 +24,8 @@
 
 namespace mcutune::server {
 
+class HttpApi;
+
 class Daemon {
  public:
   explicit Daemon(DaemonConfig config);
@@ -37,6 +40,8 @@ class Daemon {
   // The tokens in use ("" when auth is disabled).
   const std::string& client_token() const;
   const std::string& agent_token() const;
+  // The HTTP API (its route table, http_api.h); null when HTTP is off.
+  const HttpApi* http_api() const;
 
  private:
   struct State;

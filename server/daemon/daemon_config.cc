@@ -100,12 +100,12 @@ absl::StatusOr<DaemonConfig> ParseDaemonConfig(const std::string& text,
         absl::StrCat(origin, ": not a JSON object"));
   }
   DaemonConfig c;
-  MCUTUNE_RETURN_IF_ERROR(CheckKeys(
-      j,
-      {"listen", "http_listen", "data_dir", "boards_dir", "farm_inventory",
-       "auth", "limits", "tuning", "agents", "log_level", "web_dir",
-       "sweeps_dir"},
-      origin));
+  MCUTUNE_RETURN_IF_ERROR(
+      CheckKeys(j,
+                {"listen", "http_listen", "data_dir", "boards_dir",
+                 "farm_inventory", "auth", "limits", "tuning", "agents",
+                 "log_level", "web_dir", "sweeps_dir", "tls"},
+                origin));
   MCUTUNE_RETURN_IF_ERROR(GetString(j, "listen", origin, &c.listen));
   MCUTUNE_RETURN_IF_ERROR(ValidateListenAddress(c.listen, origin + ".listen"));
   MCUTUNE_RETURN_IF_ERROR(GetString(j, "http_listen", origin, &c.http_listen));
@@ -149,6 +149,22 @@ absl::StatusOr<DaemonConfig> ParseDaemonConfig(const std::string& text,
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat(where, " must be \"disabled\" or an object"));
+    }
+  }
+  if (j.contains("tls")) {
+    const Json& t = j["tls"];
+    const std::string where = origin + ".tls";
+    if (!t.is_object())
+      return absl::InvalidArgumentError(where + " must be an object");
+    MCUTUNE_RETURN_IF_ERROR(
+        CheckKeys(t, {"cert_file", "key_file", "client_ca_file"}, where));
+    MCUTUNE_RETURN_IF_ERROR(GetString(t, "cert_file", where, &c.tls.cert_file));
+    MCUTUNE_RETURN_IF_ERROR(GetString(t, "key_file", where, &c.tls.key_file));
+    MCUTUNE_RETURN_IF_ERROR(
+        GetString(t, "client_ca_file", where, &c.tls.client_ca_file));
+    if (c.tls.cert_file.empty() || c.tls.key_file.empty()) {
+      return absl::InvalidArgumentError(
+          where + ": cert_file and key_file are both required");
     }
   }
   if (j.contains("limits")) {

@@ -29,6 +29,12 @@
 //                     *.json in it; "" (the default) = no sweeps
 //   "web_dir"         the built dashboard served at "/" (docs/dashboard.md);
 //                     "" = $MCUTUNE_WEB_DIR, else the build tree's web/dist
+//   "tls"             optional {"cert_file": PEM, "key_file": PEM,
+//                     "client_ca_file": PEM (optional)}: TLS on the gRPC
+//                     port (grpc::SslServerCredentials) and HTTPS on the HTTP
+//                     port; with client_ca_file clients must present a
+//                     certificate signed by it (mutual TLS). Absent = both
+//                     ports in plaintext (keep them on loopback then).
 // Relative paths are relative to the daemon's working directory.
 #ifndef MCUTUNE_SERVER_DAEMON_DAEMON_CONFIG_H_
 #define MCUTUNE_SERVER_DAEMON_DAEMON_CONFIG_H_
@@ -46,6 +52,13 @@ struct AuthConfig {
   std::string agent_token_file;   // "" = <data_dir>/agent.token
   std::string client_token_env = "MCUTUNED_CLIENT_TOKEN";
   std::string agent_token_env = "MCUTUNED_AGENT_TOKEN";
+};
+
+struct TlsConfig {
+  std::string cert_file;       // server certificate chain (PEM)
+  std::string key_file;        // its private key (PEM)
+  std::string client_ca_file;  // "" = no client certificates asked for
+  bool enabled() const { return !cert_file.empty(); }
 };
 
 struct DaemonLimits {
@@ -75,6 +88,7 @@ struct DaemonConfig {
   std::string boards_dir;
   std::string farm_inventory = "configs/farm.json";
   AuthConfig auth;
+  TlsConfig tls;  // !tls.enabled(): plaintext
   DaemonLimits limits;
   DaemonTuning tuning;
   DaemonAgents agents;

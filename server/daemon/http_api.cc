@@ -119,17 +119,30 @@ bool BoolParam(const httplib::Request& req, const char* name) {
 }  // namespace
 
 HttpApi::HttpApi(TuningCore* core, const Authenticator* auth,
-                 std::function<std::string()> health)
-    : core_(core),
-      auth_(auth),
-      health_(std::move(health)),
-      server_(std::make_unique<httplib::Server>()) {
+                 std::function<std::string()> health, const TlsConfig& tls)
+    : core_(core), auth_(auth), health_(std::move(health)) {
+  if (tls.enabled()) {
+    // Client certificates are required (and verified) when a client CA is
+    // configured, like the gRPC port.
+    auto ssl = std::make_unique<httplib::SSLServer>(
+        tls.cert_file.c_str(), tls.key_file.c_str(),
+        tls.client_ca_file.empty() ? nullptr : tls.client_ca_file.c_str());
+    tls_valid_ = ssl->is_valid();
+    server_ = std::move(ssl);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
   Routes();
 }
 
 HttpApi::~HttpApi() { Stop(); }
 
 absl::StatusOr<int> HttpApi::Start(const std::string& address) {
+  if (!tls_valid_) {
+    return absl::InvalidArgumentError(
+        "tls: cannot load cert_file/key_file/client_ca_file for HTTPS "
+        "(PEM files, key matching the certificate)");
+  }
   const size_t colon = address.rfind(':');
   const std::string host = address.substr(0, colon);
   int port = 0;
@@ -156,14 +169,17 @@ void HttpApi::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-// Wraps a route: auth, exceptions.
-HttpApi::Handler HttpApi::Wrap(Handler f) {
-  return [this, f](const httplib::Request& req, httplib::Response& res) {
+// Wraps a route: auth (unless public), exceptions.
+HttpApi::Handler HttpApi::Wrap(Handler f, bool check_token) {
+  return [this, f, check_token](const httplib::Request& req,
+                                httplib::Response& res) {
     try {
-      const std::string auth = req.get_header_value("Authorization");
-      if (absl::Status st = auth_->Check(auth, Role::kClient); !st.ok()) {
-        SendError(res, st);
-        return;
+      if (check_token) {
+        const std::string auth = req.get_header_value("Authorization");
+        if (absl::Status st = auth_->Check(auth, Role::kClient); !st.ok()) {
+          SendError(res, st);
+          return;
+        }
       }
       f(req, res);
     } catch (const std::exception& e) {
@@ -175,11 +191,25 @@ HttpApi::Handler HttpApi::Wrap(Handler f) {
 }
 
 void HttpApi::AddGet(const std::string& pattern, Handler handler) {
+  routes_.push_back({"GET", pattern, true});
   server_->Get(pattern, Wrap(std::move(handler)));
 }
 
 void HttpApi::AddPost(const std::string& pattern, Handler handler) {
+  routes_.push_back({"POST", pattern, true});
   server_->Post(pattern, Wrap(std::move(handler)));
+}
+
+void HttpApi::AddPublicGet(const std::string& pattern, Handler handler) {
+  routes_.push_back({"GET", pattern, false});
+  server_->Get(pattern, Wrap(std::move(handler), /*check_token=*/false));
+}
+
+bool HttpApi::MountPublicDirectory(const std::string& prefix,
+                                   const std::string& dir) {
+  if (!server_->set_mount_point(prefix, dir)) return false;
+  routes_.push_back({"GET", prefix, false});
+  return true;
 }
 
 void SendHttpError(httplib::Response& res, const absl::Status& status) {
@@ -200,7 +230,6 @@ void HttpApi::Routes() {
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         SendError(res, absl::InternalError("internal error"));
       });
-  auto api = [this](Handler f) { return Wrap(std::move(f)); };
   auto reply = [](httplib::Response& res, const auto& result) {
     if (!result.ok()) {
       SendError(res, result.status());
@@ -209,122 +238,120 @@ void HttpApi::Routes() {
     }
   };
 
-  s.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+  // Public: liveness probes carry no token, and the answer is two counts.
+  AddPublicGet("/healthz", [this](const httplib::Request&,
+                                  httplib::Response& res) {
     res.set_content(health_ ? health_() : std::string("{\"status\":\"ok\"}\n"),
                     "application/json");
   });
-  s.Get("/api/v1/boards",
-        api([=](const httplib::Request& req, httplib::Response& res) {
-          pb::ListBoardsRequest r;
-          r.set_available_only(BoolParam(req, "available_only"));
-          reply(res, core_->ListBoards(r));
-        }));
-  s.Get("/api/v1/models",
-        api([=](const httplib::Request&, httplib::Response& res) {
-          reply(res, core_->ListModels(pb::ListModelsRequest()));
-        }));
-  s.Post("/api/v1/models",
-         api([=](const httplib::Request& req, httplib::Response& res) {
-           pb::ModelHeader h;
-           if (req.has_param("name")) h.set_name(req.get_param_value("name"));
-           reply(res, core_->UploadModel(h, req.body));
-         }));
-  s.Get(R"(/api/v1/models/([^/]+))",
-        api([=](const httplib::Request& req, httplib::Response& res) {
-          pb::GetModelRequest r;
-          r.set_model_id(req.matches[1]);
-          reply(res, core_->GetModel(r));
-        }));
-  s.Get("/api/v1/jobs",
-        api([=](const httplib::Request& req, httplib::Response& res) {
-          pb::ListJobsRequest r;
-          int64_t limit = 0;
-          if (absl::Status st = IntParam(req, "limit", 0, 1000, &limit);
-              !st.ok()) {
-            return SendError(res, st);
-          }
-          r.set_limit(static_cast<int32_t>(limit));
-          if (req.has_param("state")) {
-            const std::string v = req.get_param_value("state");
-            pb::JobState st;
-            if (!pb::JobState_Parse("JOB_STATE_" + absl::AsciiStrToUpper(v),
-                                    &st) ||
-                st == pb::JOB_STATE_UNSPECIFIED) {
-              return SendError(
-                  res, absl::InvalidArgumentError(
-                           "state: queued|running|done|failed|cancelled"));
-            }
-            r.add_states(st);
-          }
-          reply(res, core_->ListJobs(r));
-        }));
-  s.Post("/api/v1/jobs",
-         api([=](const httplib::Request& req, httplib::Response& res) {
-           pb::StartTuningRequest r;
-           if (absl::Status st = ParseBody(req, &r); !st.ok())
-             return SendError(res, st);
-           reply(res, core_->StartTuning(r));
-         }));
-  s.Get(R"(/api/v1/jobs/([^/]+))",
-        api([=](const httplib::Request& req, httplib::Response& res) {
-          pb::GetJobRequest r;
-          r.set_job_id(req.matches[1]);
-          reply(res, core_->GetJob(r));
-        }));
-  s.Post(R"(/api/v1/jobs/([^/]+)/cancel)",
-         api([=](const httplib::Request& req, httplib::Response& res) {
-           pb::CancelJobRequest r;
+  AddGet("/api/v1/boards",
+         [=](const httplib::Request& req, httplib::Response& res) {
+           pb::ListBoardsRequest r;
+           r.set_available_only(BoolParam(req, "available_only"));
+           reply(res, core_->ListBoards(r));
+         });
+  AddGet("/api/v1/models",
+         [=](const httplib::Request&, httplib::Response& res) {
+           reply(res, core_->ListModels(pb::ListModelsRequest()));
+         });
+  AddPost("/api/v1/models",
+          [=](const httplib::Request& req, httplib::Response& res) {
+            pb::ModelHeader h;
+            if (req.has_param("name")) h.set_name(req.get_param_value("name"));
+            reply(res, core_->UploadModel(h, req.body));
+          });
+  AddGet(R"(/api/v1/models/([^/]+))",
+         [=](const httplib::Request& req, httplib::Response& res) {
+           pb::GetModelRequest r;
+           r.set_model_id(req.matches[1]);
+           reply(res, core_->GetModel(r));
+         });
+  AddGet("/api/v1/jobs", [=](const httplib::Request& req,
+                             httplib::Response& res) {
+    pb::ListJobsRequest r;
+    int64_t limit = 0;
+    if (absl::Status st = IntParam(req, "limit", 0, 1000, &limit); !st.ok()) {
+      return SendError(res, st);
+    }
+    r.set_limit(static_cast<int32_t>(limit));
+    if (req.has_param("state")) {
+      const std::string v = req.get_param_value("state");
+      pb::JobState st;
+      if (!pb::JobState_Parse("JOB_STATE_" + absl::AsciiStrToUpper(v), &st) ||
+          st == pb::JOB_STATE_UNSPECIFIED) {
+        return SendError(res,
+                         absl::InvalidArgumentError(
+                             "state: queued|running|done|failed|cancelled"));
+      }
+      r.add_states(st);
+    }
+    reply(res, core_->ListJobs(r));
+  });
+  AddPost("/api/v1/jobs",
+          [=](const httplib::Request& req, httplib::Response& res) {
+            pb::StartTuningRequest r;
+            if (absl::Status st = ParseBody(req, &r); !st.ok())
+              return SendError(res, st);
+            reply(res, core_->StartTuning(r));
+          });
+  AddGet(R"(/api/v1/jobs/([^/]+))",
+         [=](const httplib::Request& req, httplib::Response& res) {
+           pb::GetJobRequest r;
            r.set_job_id(req.matches[1]);
-           reply(res, core_->CancelJob(r));
-         }));
-  s.Get(R"(/api/v1/jobs/([^/]+)/front)",
-        api([=](const httplib::Request& req, httplib::Response& res) {
-          pb::GetParetoFrontRequest r;
-          r.set_job_id(req.matches[1]);
-          reply(res, core_->GetParetoFront(r));
-        }));
-  s.Get(R"(/api/v1/jobs/([^/]+)/candidates)",
-        api([=](const httplib::Request& req, httplib::Response& res) {
-          pb::ListCandidatesRequest r;
-          r.set_job_id(req.matches[1]);
-          r.set_measured_only(BoolParam(req, "measured_only"));
-          reply(res, core_->ListCandidates(r));
-        }));
-  s.Get(R"(/api/v1/jobs/([^/]+)/events)",
-        api([=](const httplib::Request& req, httplib::Response& res) {
-          int64_t after = 0;
-          if (absl::Status st =
-                  IntParam(req, "after", 0, int64_t{1} << 50, &after);
-              !st.ok()) {
-            return SendError(res, st);
-          }
-          absl::StatusOr<std::vector<pb::JobEvent>> events =
-              core_->EventsAfter(req.matches[1], after);
-          if (!events.ok()) return SendError(res, events.status());
-          std::string body = "{\"events\":[";
-          google::protobuf::util::JsonPrintOptions o;
-          o.always_print_primitive_fields = true;
-          for (size_t i = 0; i < events->size(); ++i) {
-            std::string one;
-            (void)google::protobuf::util::MessageToJsonString((*events)[i],
-                                                              &one, o);
-            absl::StrAppend(&body, i ? "," : "", one);
-          }
-          res.set_content(body + "]}\n", "application/json");
-        }));
-  s.Get(R"(/api/v1/jobs/([^/]+)/build)",
-        api([=](const httplib::Request& req, httplib::Response& res) {
-          pb::GetBuildRequest r;
-          r.set_job_id(req.matches[1]);
-          r.set_candidate(req.get_param_value("candidate"));
-          absl::StatusOr<BuildArchive> a = core_->GetBuild(r);
-          if (!a.ok()) return SendError(res, a.status());
-          res.set_header("Content-Disposition",
-                         absl::StrCat("attachment; filename=\"",
-                                      a->info.file_name(), "\""));
-          res.set_header("X-Mcutune-Sha256", a->info.sha256());
-          res.set_content(std::move(a->bytes), "application/x-tar");
-        }));
+           reply(res, core_->GetJob(r));
+         });
+  AddPost(R"(/api/v1/jobs/([^/]+)/cancel)",
+          [=](const httplib::Request& req, httplib::Response& res) {
+            pb::CancelJobRequest r;
+            r.set_job_id(req.matches[1]);
+            reply(res, core_->CancelJob(r));
+          });
+  AddGet(R"(/api/v1/jobs/([^/]+)/front)",
+         [=](const httplib::Request& req, httplib::Response& res) {
+           pb::GetParetoFrontRequest r;
+           r.set_job_id(req.matches[1]);
+           reply(res, core_->GetParetoFront(r));
+         });
+  AddGet(R"(/api/v1/jobs/([^/]+)/candidates)",
+         [=](const httplib::Request& req, httplib::Response& res) {
+           pb::ListCandidatesRequest r;
+           r.set_job_id(req.matches[1]);
+           r.set_measured_only(BoolParam(req, "measured_only"));
+           reply(res, core_->ListCandidates(r));
+         });
+  AddGet(R"(/api/v1/jobs/([^/]+)/events)", [=](const httplib::Request& req,
+                                               httplib::Response& res) {
+    int64_t after = 0;
+    if (absl::Status st = IntParam(req, "after", 0, int64_t{1} << 50, &after);
+        !st.ok()) {
+      return SendError(res, st);
+    }
+    absl::StatusOr<std::vector<pb::JobEvent>> events =
+        core_->EventsAfter(req.matches[1], after);
+    if (!events.ok()) return SendError(res, events.status());
+    std::string body = "{\"events\":[";
+    google::protobuf::util::JsonPrintOptions o;
+    o.always_print_primitive_fields = true;
+    for (size_t i = 0; i < events->size(); ++i) {
+      std::string one;
+      (void)google::protobuf::util::MessageToJsonString((*events)[i], &one, o);
+      absl::StrAppend(&body, i ? "," : "", one);
+    }
+    res.set_content(body + "]}\n", "application/json");
+  });
+  AddGet(R"(/api/v1/jobs/([^/]+)/build)",
+         [=](const httplib::Request& req, httplib::Response& res) {
+           pb::GetBuildRequest r;
+           r.set_job_id(req.matches[1]);
+           r.set_candidate(req.get_param_value("candidate"));
+           absl::StatusOr<BuildArchive> a = core_->GetBuild(r);
+           if (!a.ok()) return SendError(res, a.status());
+           res.set_header("Content-Disposition",
+                          absl::StrCat("attachment; filename=\"",
+                                       a->info.file_name(), "\""));
+           res.set_header("X-Mcutune-Sha256", a->info.sha256());
+           res.set_content(std::move(a->bytes), "application/x-tar");
+         });
 }
 
 }  // namespace mcutune::server

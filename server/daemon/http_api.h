@@ -4,6 +4,8 @@
 // canonical JSON mapping (lowerCamelCase field names).
 //
 //   GET  /healthz                               no auth: {"status":"ok",...}
+//                                               (liveness probes have no
+//                                               token; it reveals only counts)
 //   GET  /api/v1/boards[?available_only=1]      ListBoardsResponse
 //   GET  /api/v1/models                         ListModelsResponse
 //   POST /api/v1/models[?name=N]  (raw .tflite) Model
@@ -29,9 +31,11 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/daemon/auth.h"
+#include "server/daemon/daemon_config.h"
 #include "server/daemon/tuning_core.h"
 
 namespace httplib {
@@ -45,12 +49,15 @@ namespace mcutune::server {
 class HttpApi {
  public:
   // `health` returns extra fields for /healthz (a JSON object as text).
+  // With `tls` enabled the port speaks HTTPS only (cpp-httplib SSLServer;
+  // a client certificate is required when tls.client_ca_file is set).
   HttpApi(TuningCore* core, const Authenticator* auth,
-          std::function<std::string()> health);
+          std::function<std::string()> health, const TlsConfig& tls = {});
   ~HttpApi();  // Stop()
 
   // Binds host:port (port 0 = any free one) and serves. Returns the bound
-  // port. UNAVAILABLE when the address cannot be bound.
+  // port. UNAVAILABLE when the address cannot be bound; INVALID_ARGUMENT
+  // when the TLS files could not be loaded.
   absl::StatusOr<int> Start(const std::string& address);
   void Stop();
 
@@ -61,18 +68,35 @@ class HttpApi {
       std::function<void(const httplib::Request&, httplib::Response&)>;
   void AddGet(const std::string& pattern, Handler handler);
   void AddPost(const std::string& pattern, Handler handler);
-  // The server itself, for routes without a token (static files).
-  httplib::Server& server() { return *server_; }
+  // Routes WITHOUT a token (only what a browser must load before it has
+  // one: the dashboard's static files, its "not built" page). Exceptions
+  // are still answered with 500.
+  void AddPublicGet(const std::string& pattern, Handler handler);
+  // Serves the files of `dir` under `prefix` (GET/HEAD, no token). False
+  // when httplib refuses the directory.
+  bool MountPublicDirectory(const std::string& prefix, const std::string& dir);
+
+  // Every route registered so far: the one route table, so tests can call
+  // each of them (tests/server/access_control_test.cc). A mount point is
+  // listed as method "GET" with the prefix as its pattern.
+  struct Route {
+    std::string method;   // "GET" | "POST"
+    std::string pattern;  // httplib pattern (regex groups for ids)
+    bool needs_token = true;
+  };
+  const std::vector<Route>& routes() const { return routes_; }
 
  private:
   void Routes();
-  Handler Wrap(Handler handler);
+  Handler Wrap(Handler handler, bool check_token = true);
 
   TuningCore* core_;
   const Authenticator* auth_;
   std::function<std::string()> health_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<httplib::Server> server_;  // httplib::SSLServer with TLS
+  bool tls_valid_ = true;
   std::thread thread_;
+  std::vector<Route> routes_;
 };
 
 // The error body and status of http_api.cc, for handlers added with

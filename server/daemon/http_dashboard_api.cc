@@ -133,11 +133,10 @@ bool AddDashboardRoutes(HttpApi* http, DashboardData* data,
   http->AddPost("/api/v1/farm/drain", board_action(true));
   http->AddPost("/api/v1/farm/enable", board_action(false));
 
-  httplib::Server& server = http->server();
   std::error_code ec;
   const bool built = !web_dir.empty() &&
                      fs::is_regular_file(fs::path(web_dir) / "index.html", ec);
-  if (built && server.set_mount_point("/", web_dir)) return true;
+  if (built && http->MountPublicDirectory("/", web_dir)) return true;
   const std::string page = [&] {
     std::string p = kNotBuiltPage;
     const size_t at = p.find("%DIR%");
@@ -147,10 +146,11 @@ bool AddDashboardRoutes(HttpApi* http, DashboardData* data,
     return p;
   }();
   for (const char* path : {"/", "/index.html"}) {
-    server.Get(path, [page](const httplib::Request&, httplib::Response& res) {
-      res.status = 200;
-      res.set_content(page, "text/html; charset=utf-8");
-    });
+    http->AddPublicGet(path,
+                       [page](const httplib::Request&, httplib::Response& res) {
+                         res.status = 200;
+                         res.set_content(page, "text/html; charset=utf-8");
+                       });
   }
   return false;
 }

@@ -292,7 +292,8 @@ absl::StatusOr<pb::ParetoFront> TuningCore::GetParetoFront(
   absl::StatusOr<tuner::JobRecord> j = store_->GetJob(r.job_id());
   if (!j.ok()) return j.status();
   absl::StatusOr<std::vector<tuner::CandidateRecord>> cs =
-      store_->ListCandidates(r.job_id());
+      store_->ListCandidates(r.job_id(),
+                             tuner::Store::CandidateFilter::kOnFront);
   if (!cs.ok()) return cs.status();
   std::vector<const tuner::CandidateRecord*> front;
   for (const tuner::CandidateRecord& c : *cs) {
@@ -320,7 +321,10 @@ absl::StatusOr<pb::ListCandidatesResponse> TuningCore::ListCandidates(
     return j.status();
   }
   absl::StatusOr<std::vector<tuner::CandidateRecord>> cs =
-      store_->ListCandidates(r.job_id());
+      store_->ListCandidates(r.job_id(),
+                             r.measured_only()
+                                 ? tuner::Store::CandidateFilter::kMeasured
+                                 : tuner::Store::CandidateFilter::kAll);
   if (!cs.ok()) return cs.status();
   pb::ListCandidatesResponse out;
   for (const tuner::CandidateRecord& c : *cs) {
@@ -453,8 +457,10 @@ absl::StatusOr<std::vector<pb::JobEvent>> TuningCore::EventsAfter(
     if (!e.front_json.empty()) {
       if (!candidates) {
         candidates.emplace();
+        // Fronts hold measured candidates only (tuner/tune_job.cc).
         absl::StatusOr<std::vector<tuner::CandidateRecord>> cs =
-            store_->ListCandidates(job_id);
+            store_->ListCandidates(job_id,
+                                   tuner::Store::CandidateFilter::kMeasured);
         if (!cs.ok()) return cs.status();
         for (tuner::CandidateRecord& c : *cs)
           (*candidates)[c.key()] = std::move(c);

@@ -65,23 +65,58 @@ TEST_CASE("parameters stay valid when OpParams moves", "[codegen][params]") {
   CHECK(RunWhole(moved[0], {&input}) == ref[g.ops[0].outputs[0]]);
 }
 
-TEST_CASE("conv bias folds the input zero point", "[codegen][params]") {
-  std::mt19937 rng(3);
-  const graph::Graph g = RandomOpGraph(KernelKind::kConv2D, rng);
-  absl::StatusOr<OpParams> p = MakeOpParams(g, 0, RequantMode::kSingleRounding);
-  REQUIRE(p.ok());
-  const mcuk_conv_params& c = p->conv;
+// Weight (oc, k) of a CONV_2D's parameters as the graph stores it (OHWI),
+// decoded from either layout (mcu_kernels.h), and the bias the kernels
+// add to channel oc's dot product.
+int FilterValue(const OpParams& p, int oc, int k) {
+  const mcuk_conv_params& c = p.conv;
   const int len = c.filter_h * c.filter_w * c.in_c;
-  std::vector<int32_t> raw(c.out_c, 0);
-  if (g.ops[0].inputs[2] >= 0) {
-    std::memcpy(raw.data(), g.data(g.ops[0].inputs[2]).data(), 4 * c.out_c);
+  if (c.filter_layout == MCUK_FILTER_OHWI) return c.filter[oc * len + k];
+  const int t = 2 * (k & 1) + ((k & 3) >> 1);
+  const auto* b = reinterpret_cast<const uint8_t*>(c.filter) +
+                  2 * (oc / 2) * c.in_c + 8 * (k / 4) + 2 * t;
+  const int v = static_cast<int16_t>(b[0] | (b[1] << 8));
+  const int lo = static_cast<int8_t>(b[0]);
+  return oc % 2 == 0 ? lo : (v - lo) / 256;
+}
+int32_t ChannelBias(const OpParams& p, int oc) {
+  const mcuk_conv_params& c = p.conv;
+  if (c.filter_layout == MCUK_FILTER_OHWI || oc % 2 == 0) return c.bias[oc];
+  return static_cast<int32_t>(static_cast<uint32_t>(c.bias[oc]) -
+                              static_cast<uint32_t>(c.bias[oc - 1])) /
+         256;
+}
+
+TEST_CASE("conv bias folds the input zero point", "[codegen][params]") {
+  for (unsigned seed : {3u, 5u, 11u, 12u, 31u}) {
+    std::mt19937 rng(seed);
+    const graph::Graph g = RandomOpGraph(KernelKind::kConv2D, rng);
+    absl::StatusOr<OpParams> p =
+        MakeOpParams(g, 0, RequantMode::kSingleRounding);
+    REQUIRE(p.ok());
+    const mcuk_conv_params& c = p->conv;
+    const int len = c.filter_h * c.filter_w * c.in_c;
+    const auto* raw_w =
+        reinterpret_cast<const int8_t*>(g.data(g.ops[0].inputs[1]).data());
+    std::vector<int32_t> raw(c.out_c, 0);
+    if (g.ops[0].inputs[2] >= 0) {
+      std::memcpy(raw.data(), g.data(g.ops[0].inputs[2]).data(), 4 * c.out_c);
+    }
+    INFO("seed " << seed << " layout " << c.filter_layout);
+    for (int oc = 0; oc < c.out_c; ++oc) {
+      int32_t sum = 0;
+      for (int k = 0; k < len; ++k) {
+        REQUIRE(FilterValue(*p, oc, k) == raw_w[oc * len + k]);
+        sum += raw_w[oc * len + k];
+      }
+      CHECK(ChannelBias(*p, oc) == raw[oc] - c.input_zero_point * sum);
+    }
+    const bool pointwise = len == c.in_c;
+    CHECK(c.filter_layout == (pointwise && c.in_c % 4 == 0 && c.out_c % 2 == 0
+                                  ? MCUK_FILTER_1X1_PAIRED
+                                  : MCUK_FILTER_OHWI));
+    CHECK(ScratchBytes(*p) == (pointwise ? 6 * c.in_c + 4 : 2 * len));
   }
-  for (int oc = 0; oc < c.out_c; ++oc) {
-    int32_t sum = 0;
-    for (int k = 0; k < len; ++k) sum += c.filter[oc * len + k];
-    CHECK(c.bias[oc] == raw[oc] - c.input_zero_point * sum);
-  }
-  CHECK(ScratchBytes(*p) == (len == c.in_c ? 0 : 2 * len));
 }
 
 TEST_CASE("fully connected handles a weight zero point", "[codegen][kernels]") {

@@ -5,18 +5,16 @@
 //
 // Needs node and tests/oracle/node_modules (`npm ci` in tests/oracle, which
 // `make test` does). Missing pieces fail the test with that instruction.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "base/subprocess.h"
 #include "graph/interpreter.h"
 #include "graph/tflite_writer.h"
 #include "graph/zoo/prng.h"
@@ -48,7 +46,9 @@ void RequireOracle() {
          << wasm.string() << " is missing): run `make test`, or `npm ci` in "
          << OracleDir());
   }
-  if (std::system("node --version > /dev/null 2>&1") != 0) {
+  absl::StatusOr<base::SubprocessResult> node =
+      base::RunSubprocess({"node", "--version"});
+  if (!node.ok() || !node->ok()) {
     FAIL(
         "node is not on PATH: install Node.js (>= 18) to run the [oracle] "
         "tests");
@@ -87,24 +87,18 @@ void WriteBytes(const std::string& path, const std::vector<int8_t>& v) {
 std::vector<std::vector<int8_t>> RunOracle(
     const TempDir& dir, const std::string& model,
     const std::vector<std::string>& inputs) {
-  std::string cmd =
-      "node '" + OracleDir() + "/tflite_oracle.js' '" + model + "'";
-  for (const std::string& in : inputs) cmd += " --input '" + in + "'";
-  const std::string err = dir.File("oracle.stderr");
-  cmd += " 2> '" + err + "'";
-  std::FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[1 << 16];
-  for (size_t n; (n = std::fread(buf, 1, sizeof(buf), pipe)) > 0;)
-    out.append(buf, n);
-  const int status = pclose(pipe);
-  std::ifstream err_in(err);
-  std::stringstream err_text;
-  err_text << err_in.rdbuf();
-  INFO("oracle: " << cmd << "\nstderr: " << err_text.str());
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
+  std::vector<std::string> argv = {"node", OracleDir() + "/tflite_oracle.js",
+                                   model};
+  for (const std::string& in : inputs) argv.insert(argv.end(), {"--input", in});
+  base::SubprocessOptions options;
+  options.max_output_bytes = size_t{1} << 30;  // every tensor as hex
+  options.timeout = absl::Minutes(10);
+  absl::StatusOr<base::SubprocessResult> run = base::RunSubprocess(argv, options);
+  INFO("oracle: " << base::FormatCommandLine(argv));
+  REQUIRE(run.ok());
+  INFO("stderr: " << run->stderr_data);
+  REQUIRE(run->exit_code == 0);
+  const std::string& out = run->stdout_data;
   const nlohmann::json j =
       nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
   REQUIRE(j.is_object());

@@ -22,6 +22,7 @@
 #include "graph/interpreter.h"
 #include "graph/zoo/synthesizer.h"
 #include "graph/zoo/zoo.h"
+#include "tests/server/daemon_process.h"
 #include "tests/testing/cli_runner.h"
 
 extern char** environ;
@@ -36,84 +37,6 @@ bool ToolsPresent() {
   return base::ProgramExists("arm-none-eabi-gcc") &&
          base::ProgramExists("qemu-system-arm") && base::ProgramExists("make");
 }
-
-class DaemonProcess {
- public:
-  // `local_boards`: two virtual f746 boards in the daemon; otherwise none
-  // (remote agents bring theirs) and short agent leases.
-  explicit DaemonProcess(const fs::path& dir, bool local_boards = true)
-      : dir_(dir) {
-    if (local_boards) {
-      std::ofstream(dir / "farm.json") << R"({"boards": [
-          {"uri": "qemu://qemu-f746/0", "kind": "qemu-f746"},
-          {"uri": "qemu://qemu-f746/1", "kind": "qemu-f746"}],
-        "scheduler": {"lease_s": 3, "retry_backoff_s": 0.2}})";
-    } else {
-      std::ofstream(dir / "farm.json") << R"({"boards": [],
-        "scheduler": {"retry_backoff_s": 0.2}})";
-    }
-    Json c;
-    c["listen"] = "127.0.0.1:0";
-    c["http_listen"] = "127.0.0.1:0";
-    c["data_dir"] = (dir / "data").string();
-    c["boards_dir"] = MCUTUNE_SOURCE_DIR "/configs/boards";
-    c["farm_inventory"] = (dir / "farm.json").string();
-    c["limits"] = {{"max_concurrent_jobs", 1}};
-    c["agents"] = {{"lease_s", 4}, {"heartbeat_s", 1}};
-    std::ofstream(dir / "mcutuned.json") << c.dump(2);
-  }
-  ~DaemonProcess() { Stop(SIGTERM); }
-
-  void Start() {
-    fs::remove(dir_ / "data" / "daemon.json");
-    std::string log = (dir_ / "daemon.log").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    std::vector<std::string> args = {MCUTUNED, "--config",
-                                     (dir_ / "mcutuned.json").string()};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    REQUIRE(posix_spawn(&pid_, MCUTUNED, &actions, nullptr, argv.data(),
-                        environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    for (int i = 0; i < 200 && !fs::exists(dir_ / "data" / "daemon.json");
-         ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    INFO(ReadFileText(dir_ / "daemon.log"));
-    REQUIRE(fs::exists(dir_ / "data" / "daemon.json"));
-    const Json info = Json::parse(ReadFileText(dir_ / "data" / "daemon.json"));
-    grpc_ = info["grpc"];
-  }
-  // Sends `sig` and reaps the process (SIGTERM: graceful, bounded wait).
-  int Stop(int sig) {
-    if (pid_ <= 0) return -1;
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
-
-  // `mcutune ARGS --server ... --token-file ...`.
-  CliRun Cli(std::vector<std::string> args) const {
-    args.insert(args.end(), {"--server", grpc_, "--token-file",
-                             (dir_ / "data" / "client.token").string()});
-    return RunMcutune(args);
-  }
-  fs::path data() const { return dir_ / "data"; }
-  const std::string& grpc() const { return grpc_; }
-
- private:
-  fs::path dir_;
-  pid_t pid_ = -1;
-  std::string grpc_;
-};
 
 // A running mcutune-agent serving one virtual f746 board.
 struct AgentProcess {

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,7 +33,10 @@ struct InProcessDaemon {
   std::unique_ptr<pb::Tuning::Stub> tuning;
   std::unique_ptr<pb::FarmAgent::Stub> agent;
 
-  explicit InProcessDaemon(int64_t max_model_bytes = int64_t{64} << 20) {
+  // `tweak` may change the config before the daemon starts (e.g. TLS).
+  explicit InProcessDaemon(
+      int64_t max_model_bytes = int64_t{64} << 20,
+      const std::function<void(server::DaemonConfig*)>& tweak = {}) {
     server::DaemonConfig c;
     c.listen = "127.0.0.1:0";
     c.http_listen = "127.0.0.1:0";
@@ -40,6 +44,7 @@ struct InProcessDaemon {
     c.boards_dir = MCUTUNE_SOURCE_DIR "/configs/boards";
     c.farm_inventory = "";
     c.limits.max_model_bytes = max_model_bytes;
+    if (tweak) tweak(&c);
     daemon = std::make_unique<server::Daemon>(c);
     const absl::Status s = daemon->Start();
     INFO(s.message());

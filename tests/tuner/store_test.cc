@@ -157,6 +157,19 @@ TEST_CASE("candidates: insert-or-keep, update, lookup by key") {
   std::vector<CandidateRecord> all = *store->ListCandidates("j1");
   REQUIRE(all.size() == 2);
   CHECK(all[0].candidate_id == "layerwise");  // insertion order
+  // Filtered in SQL: the front reader sees only front rows, measured_only
+  // only measured ones.
+  CandidateRecord measured_off = *store->GetCandidate("j1", "qemu-f746/layerwise");
+  measured_off.state = CandidateState::kMeasured;
+  measured_off.measured = 99;
+  REQUIRE(store->UpdateCandidate(measured_off).ok());
+  std::vector<CandidateRecord> front =
+      *store->ListCandidates("j1", Store::CandidateFilter::kOnFront);
+  REQUIRE(front.size() == 1);
+  CHECK(front[0].candidate_id == "patch-n2-s3");
+  CHECK(store->ListCandidates("j1", Store::CandidateFilter::kMeasured)->size() ==
+        2);
+  CHECK(store->ListCandidates("j2", Store::CandidateFilter::kAll)->empty());
   CHECK(absl::IsNotFound(store->GetCandidate("j1", "qemu-f746/none").status()));
   CHECK(
       absl::IsInvalidArgument(store->GetCandidate("j1", "no-slash").status()));

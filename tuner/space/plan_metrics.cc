@@ -25,7 +25,11 @@ int64_t KernelScratchBytes(const graph::Graph& graph, int op, bool in_place,
   switch (o.type) {
     case OpType::kConv2D: {
       const std::vector<int32_t>& f = graph.tensors[o.inputs[1]].shape;
-      if (f.size() == 4 && !(f[1] == 1 && f[2] == 1)) {
+      if (f.size() == 4 && f[1] == 1 && f[2] == 1) {
+        // mcuk_conv2d_scratch_bytes: three sign-extended input pixels
+        // (int16) of the pointwise kernel, plus word-alignment slack.
+        scratch = int64_t{6} * f[3] + 4;
+      } else if (f.size() == 4) {
         scratch = int64_t{2} * f[1] * f[2] * f[3] * 2;
       }
       break;

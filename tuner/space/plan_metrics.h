@@ -65,7 +65,9 @@ inline constexpr int64_t kCodeDataMovementBytes = 1280;
 // (CMSIS-NN semantics):
 //   CONV_2D, filter not 1x1:     2 * kh * kw * cin * sizeof(int16)  (im2col of
 //                                two output pixels, widened to int16)
-//   CONV_2D 1x1:                 0
+//   CONV_2D 1x1:                 3 * cin * sizeof(int16) + 4 (three input
+//                                pixels widened to int16, word-aligned:
+//                                mcuk_conv2d_scratch_bytes)
 //   DEPTHWISE_CONV_2D in place:  one channel of the input window the rows
 //                                read: min(H_in, (rows-1)*s + k_eff) x W_in
 //                                bytes (the channel-by-channel kernel copies

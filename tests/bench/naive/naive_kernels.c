@@ -12,6 +12,28 @@ int32_t mcuk_conv2d_scratch_bytes(const mcuk_conv_params* p) {
   return 0;
 }
 
+/* Filter value (oc, tap, ic) and channel bias in either CONV_2D layout
+ * (mcu_kernels.h: OHWI or channel-paired 1x1). */
+static int32_t Weight(const mcuk_conv_params* p, int32_t oc, int32_t tap,
+                      int32_t ic) {
+  const uint8_t* b;
+  int32_t t, v, lo;
+  if (p->filter_layout != MCUK_FILTER_1X1_PAIRED) {
+    return p->filter[(oc * p->filter_h * p->filter_w + tap) * p->in_c + ic];
+  }
+  t = 2 * (ic & 1) + ((ic & 3) >> 1);
+  b = (const uint8_t*)p->filter + 2 * (oc / 2) * p->in_c + 8 * (ic / 4) + 2 * t;
+  v = (int16_t)(uint16_t)(b[0] | (b[1] << 8));
+  lo = (int8_t)b[0];
+  return oc % 2 == 0 ? lo : (v - lo) / 256;
+}
+static int32_t Bias(const mcuk_conv_params* p, int32_t oc) {
+  if (p->filter_layout != MCUK_FILTER_1X1_PAIRED || oc % 2 == 0) {
+    return p->bias[oc];
+  }
+  return (int32_t)((uint32_t)p->bias[oc] - (uint32_t)p->bias[oc - 1]) / 256;
+}
+
 static int8_t In(const mcuk_conv_params* p, const mcuk_cview* in, int32_t y,
                  int32_t x, int32_t c) {
   if (y < 0 || y >= p->in_h || x < 0 || x >= p->in_w) {
@@ -29,14 +51,13 @@ void mcuk_conv2d_generic(const mcuk_conv_params* p, const mcuk_cview* in,
     for (ox = r->x0; ox < r->x1; ++ox) {
       int8_t* o = mcuk_view_at(out, oy, ox, p->out_c);
       for (oc = 0; oc < p->out_c; ++oc) {
-        int32_t acc = p->bias[oc];
+        int32_t acc = Bias(p, oc);
         for (ky = 0; ky < p->filter_h; ++ky) {
           for (kx = 0; kx < p->filter_w; ++kx) {
             const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
             const int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dilation_w;
             for (ic = 0; ic < p->in_c; ++ic) {
-              const int8_t w =
-                  p->filter[((oc * p->filter_h + ky) * p->filter_w + kx) * p->in_c + ic];
+              const int32_t w = Weight(p, oc, ky * p->filter_w + kx, ic);
               /* zero points are folded into the bias: subtract zp back for
                * padded taps as the library does by reading zp_in */
               acc += (int32_t)In(p, in, iy, ix, ic) * w;
