@@ -6,8 +6,9 @@
 // the patch plans fuse into the next convolution (border pixels) and a
 // layer the emitter cannot pair (odd out_c, in_c % 4 != 0: the general
 // kernel). Built layer-wise and as a patch plan for qemu-f746 (M7) and
-// qemu-f469 (M4), both requantization modes, DSP and portable paths; the
-// output hash must be the reference interpreter's.
+// qemu-f469 (M4), layer-wise for qemu-l552 (M33), both requantization
+// modes, DSP and portable paths; the output hash must be the reference
+// interpreter's.
 #include <catch2/catch.hpp>
 #include <filesystem>
 
@@ -82,7 +83,7 @@ graph::Graph PointwiseChain() {
   return b.Finish(t);
 }
 
-TEST_CASE("pointwise convolutions match the interpreter on QEMU M7 and M4",
+TEST_CASE("pointwise convolutions match the interpreter on QEMU M7 / M4 / M33",
           "[emitter][kernels][qemu]") {
   if (!base::ProgramExists("arm-none-eabi-gcc") ||
       !base::ProgramExists("qemu-system-arm")) {
@@ -111,6 +112,7 @@ TEST_CASE("pointwise convolutions match the interpreter on QEMU M7 and M4",
       {"qemu-f746", true, graph::RequantMode::kDoubleRounding, false},
       {"qemu-f469", true, graph::RequantMode::kSingleRounding, false},
       {"qemu-f469", false, graph::RequantMode::kDoubleRounding, true},
+      {"qemu-l552", false, graph::RequantMode::kSingleRounding, false},
   };
   int patch_runs = 0;
   for (const Run& r : runs) {
