@@ -94,8 +94,8 @@ for t in "${TARGETS[@]}"; do
   last=$(grep -E '^#[0-9]+' "$log" | grep -E ' cov: ' | tail -n 1 || true)
   COV[$t]=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
   FT[$t]=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
-  EXECS[$t]=$(sed -nE 's/^stat::number_of_executed_units: ([0-9]+)/\1/p' "$log" | tail -n 1)
-  RATE[$t]=$(sed -nE 's/^stat::average_exec_per_sec: ([0-9]+)/\1/p' "$log" | tail -n 1)
+  EXECS[$t]=$(sed -nE 's/^stat::number_of_executed_units: +([0-9]+)/\1/p' "$log" | tail -n 1)
+  RATE[$t]=$(sed -nE 's/^stat::average_exec_per_sec: +([0-9]+)/\1/p' "$log" | tail -n 1)
   CORPUS[$t]=$(find "$corpus" -type f | wc -l)
   count=$(grep -c . <<<"$new_artifacts" || true)
   if [ "$rc" -ne 0 ] && [ "$count" -eq 0 ]; then count=1; fi  # died without one

@@ -43,13 +43,12 @@ absl::Status CheckReport(const device_farm::HarnessReport& r) {
     return absl::OkStatus();
   }
   if (r.runs < 1 || r.warmup < 0 || r.ticks < 0 || r.input_bytes < 0 ||
-      r.output_bytes < 0 || r.stack_high_water_bytes < 0 ||
-      r.stack_bytes < 0 || r.arena_bytes < 0 || r.flash_bytes < 0 ||
-      r.ram_bytes < 0) {
+      r.output_bytes < 0 || r.stack_high_water_bytes < 0 || r.stack_bytes < 0 ||
+      r.arena_bytes < 0 || r.flash_bytes < 0 || r.ram_bytes < 0) {
     return Broken("a report with a negative or zero count");
   }
-  if (r.timer != "dwt_cyccnt" && r.timer != "systick" &&
-      r.timer != "host_ns" && r.timer != "none") {
+  if (r.timer != "dwt_cyccnt" && r.timer != "systick" && r.timer != "host_ns" &&
+      r.timer != "none") {
     return Broken(absl::StrCat("unknown timer '", r.timer, "'"));
   }
   if (!IsSha256Hex(r.output_sha256)) return Broken("output hash");

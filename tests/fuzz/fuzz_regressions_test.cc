@@ -153,7 +153,8 @@ TEST_CASE("fuzz seeds: truncations, byte flips and random bytes") {
       for (int i = 0; i < 8; ++i) {
         std::string m = b;
         const size_t at = 1 + rng() % std::max<size_t>(1, m.size() - 1);
-        if (at < m.size()) m[at] = static_cast<char>(m[at] ^ (1u << (rng() % 8)));
+        if (at < m.size())
+          m[at] = static_cast<char>(m[at] ^ (1u << (rng() % 8)));
         inputs.push_back(std::move(m));
       }
     }

@@ -13,14 +13,13 @@
 //   * a daemon config satisfies the rules it was checked against;
 //   * a parsed cron schedule fires within its search horizon, after the
 //     given time, on a matching minute.
-#include <cstdint>
-#include <string>
-#include <vector>
-
 #include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -87,9 +86,10 @@ absl::Status CheckStoreRoundTrip(const tuner::TuneRequest& r,
   if (!SameRequest(r, *back)) return Broken("request JSON round trip differs");
   if (validated) {
     if (absl::Status s = tuner::ValidateTuneRequest(boards, &*back); !s.ok()) {
-      return Broken(absl::StrCat("a valid request is invalid after the JSON "
-                                 "round trip: ",
-                                 s.ToString()));
+      return Broken(
+          absl::StrCat("a valid request is invalid after the JSON "
+                       "round trip: ",
+                       s.ToString()));
     }
     if (!SameRequest(r, *back)) return Broken("revalidation changed it");
   }
@@ -210,8 +210,7 @@ absl::Status DaemonConfigText(const std::string& text) {
       server::ParseDaemonConfig(text, "fuzz.json");
   if (!c.ok()) return Rejected(c.status(), "ParseDaemonConfig");
   if (!server::ValidateListenAddress(c->listen, "listen").ok() ||
-      c->data_dir.empty() ||
-      c->agents.heartbeat_s >= c->agents.lease_s ||
+      c->data_dir.empty() || c->agents.heartbeat_s >= c->agents.lease_s ||
       c->limits.max_concurrent_jobs < 1 || c->tuning.explore_fraction < 0 ||
       c->tuning.explore_fraction > 1) {
     return Broken("an accepted daemon config breaks its own rules");
@@ -255,8 +254,8 @@ std::string WithMode(RequestMode mode, const std::string& payload) {
 absl::Status FuzzRequestValidators(const uint8_t* data, size_t size) {
   // protobuf logs every invalid UTF-8 string it rejects; the status is enough.
   static const bool quiet = [] {
-    google::protobuf::SetLogHandler(
-        [](google::protobuf::LogLevel, const char*, int, const std::string&) {});
+    google::protobuf::SetLogHandler([](google::protobuf::LogLevel, const char*,
+                                       int, const std::string&) {});
     return true;
   }();
   (void)quiet;

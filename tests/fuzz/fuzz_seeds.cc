@@ -35,7 +35,8 @@ namespace fs = std::filesystem;
 
 absl::StatusOr<std::string> ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path.string()));
+  if (!in)
+    return absl::NotFoundError(absl::StrCat("cannot read ", path.string()));
   return std::string(std::istreambuf_iterator<char>(in),
                      std::istreambuf_iterator<char>());
 }
@@ -48,7 +49,8 @@ std::string Bytes(const std::vector<uint8_t>& v) {
 std::string FileName(const std::string& s) {
   std::string out;
   for (char c : s) {
-    const char l = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    const char l =
+        (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
     const bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ||
                     l == '.' || l == '_' || l == '-';
     out += ok ? l : '_';
@@ -61,13 +63,14 @@ absl::StatusOr<std::vector<Seed>> TfliteSeeds(const SeedOptions& o) {
   for (const graph::Graph& g : testing::ProbeGraphs()) {
     absl::StatusOr<std::vector<uint8_t>> bytes = graph::WriteTflite(g);
     if (!bytes.ok()) return bytes.status();
-    seeds.push_back({"probe_" + FileName(g.name) + ".tflite", Bytes(*bytes),
-                     Expect::kOk});
+    seeds.push_back(
+        {"probe_" + FileName(g.name) + ".tflite", Bytes(*bytes), Expect::kOk});
   }
   const std::string conv = seeds.front().bytes;
   seeds.push_back({"edge_truncated.tflite", conv.substr(0, conv.size() / 2),
                    Expect::kError});
-  seeds.push_back({"edge_header_only.tflite", conv.substr(0, 8), Expect::kError});
+  seeds.push_back(
+      {"edge_header_only.tflite", conv.substr(0, 8), Expect::kError});
   seeds.push_back({"edge_empty.tflite", "", Expect::kError});
   if (o.zoo_models) {
     absl::StatusOr<std::vector<graph::zoo::ZooEntry>> zoo =
@@ -85,7 +88,8 @@ absl::StatusOr<std::vector<Seed>> TfliteSeeds(const SeedOptions& o) {
   if (!o.models_dir.empty()) {
     std::error_code ec;
     std::vector<fs::path> files;
-    for (const fs::directory_entry& e : fs::directory_iterator(o.models_dir, ec)) {
+    for (const fs::directory_entry& e :
+         fs::directory_iterator(o.models_dir, ec)) {
       if (e.path().extension() == ".tflite") files.push_back(e.path());
     }
     std::sort(files.begin(), files.end());
@@ -142,11 +146,11 @@ absl::StatusOr<std::vector<Seed>> RequestSeeds(const SeedOptions& o) {
       R"({"model_id":")" + std::string(64, 'a') +
           R"(","board_kinds":["no-such-board"]})",
       Expect::kError);
-  add("tune_request_not_json.json", M::kTuneRequestJson, "{\"model_id\":",
-      Expect::kError);
+  add("tune_request_not_json.json", M::kTuneRequestJson,
+      "{\"model_id\":", Expect::kError);
   // StartTuning, binary and HTTP JSON.
-  for (const auto& [name, r] : {std::pair{"min", ValidRequest()},
-                                std::pair{"full", FullRequest()}}) {
+  for (const auto& [name, r] :
+       {std::pair{"min", ValidRequest()}, std::pair{"full", FullRequest()}}) {
     const server::pb::StartTuningRequest p = server::ToProto(r);
     add(absl::StrCat("start_tuning_", name, ".pb"), M::kStartTuningProto,
         p.SerializeAsString(), Expect::kOk);
@@ -175,8 +179,8 @@ absl::StatusOr<std::vector<Seed>> RequestSeeds(const SeedOptions& o) {
   // Sweep definitions: the shipped ones and small variants.
   std::error_code ec;
   std::vector<fs::path> sweeps;
-  for (const fs::directory_entry& e :
-       fs::directory_iterator(fs::path(o.source_dir) / "configs" / "sweeps", ec)) {
+  for (const fs::directory_entry& e : fs::directory_iterator(
+           fs::path(o.source_dir) / "configs" / "sweeps", ec)) {
     if (e.path().extension() == ".json") sweeps.push_back(e.path());
   }
   std::sort(sweeps.begin(), sweeps.end());
@@ -222,11 +226,16 @@ std::string HarnessLine(const std::string& status, const std::string& error,
   if (!error.empty()) line += ",\"error\":\"" + error + "\"";
   line += ",\"timer\":\"" + timer + "\"";
   const std::pair<const char*, uint64_t> fields[] = {
-      {"ticks", ticks},         {"runs", 3},
-      {"warmup", 1},            {"stack_high_water_bytes", 1432},
-      {"stack_bytes", 8192},    {"arena_bytes", 50176},
-      {"input_bytes", 3072},    {"output_bytes", 10},
-      {"flash_bytes", 1048576}, {"ram_bytes", 327680}};
+      {"ticks", ticks},
+      {"runs", 3},
+      {"warmup", 1},
+      {"stack_high_water_bytes", 1432},
+      {"stack_bytes", 8192},
+      {"arena_bytes", 50176},
+      {"input_bytes", 3072},
+      {"output_bytes", 10},
+      {"flash_bytes", 1048576},
+      {"ram_bytes", 327680}};
   for (const auto& [key, value] : fields) {
     absl::StrAppend(&line, ",\"", key, "\":", value);
   }
@@ -277,16 +286,17 @@ std::vector<Seed> FirmwareSeeds() {
   add("line_systick.log", M::kConsoleLog, HarnessLine("ok", "", "systick", 42),
       Expect::kOk);
   add("line_harness_error.log", M::kConsoleLog,
-      HarnessLine("harness_error", "model has an empty input or output",
-                  "none", 0),
+      HarnessLine("harness_error", "model has an empty input or output", "none",
+                  0),
       Expect::kOk);
   add("line_output_varies.log", M::kConsoleLog,
       HarnessLine("output_varies", "", "host_ns", 5000), Expect::kOk);
   // As cortex_m/startup.c prints a fault.
   add("line_fault.log", M::kConsoleLog,
-      boot + "MCUTUNE_RESULT {\"v\":1,\"status\":\"fault\",\"exception\":3,"
-             "\"pc\":\"0x08001234\",\"cfsr\":\"0x00008200\",\"hfsr\":"
-             "\"0x40000000\",\"bfar\":\"0x20050000\",\"mmfar\":\"0x00000000\"}\n",
+      boot +
+          "MCUTUNE_RESULT {\"v\":1,\"status\":\"fault\",\"exception\":3,"
+          "\"pc\":\"0x08001234\",\"cfsr\":\"0x00008200\",\"hfsr\":"
+          "\"0x40000000\",\"bfar\":\"0x20050000\",\"mmfar\":\"0x00000000\"}\n",
       Expect::kOk);
   add("line_two_results.log", M::kConsoleLog,
       HarnessLine("ok", "", "none", 0) + HarnessLine("ok", "", "systick", 7),
@@ -313,7 +323,8 @@ std::vector<Seed> FirmwareSeeds() {
       std::string(device_farm::kResultBlockBytes, '\0'), Expect::kError);
   add("block_short.bin", M::kResultBlock, ok.substr(0, 100), Expect::kError);
   add("hex_ok.txt", M::kResultHex, Hex(ok, false), Expect::kOk);
-  add("hex_fault_upper.txt", M::kResultHex, Hex(fault_bytes, true), Expect::kOk);
+  add("hex_fault_upper.txt", M::kResultHex, Hex(fault_bytes, true),
+      Expect::kOk);
   add("hex_odd.txt", M::kResultHex, Hex(ok, false).substr(1), Expect::kError);
   return s;
 }
@@ -325,7 +336,8 @@ absl::StatusOr<std::vector<Seed>> MakeSeeds(const std::string& target,
   if (target == "fuzz_tflite_reader") return TfliteSeeds(options);
   if (target == "fuzz_request_validators") return RequestSeeds(options);
   if (target == "fuzz_firmware_output") return FirmwareSeeds();
-  return absl::InvalidArgumentError(absl::StrCat("unknown fuzz target ", target));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown fuzz target ", target));
 }
 
 }  // namespace mcutune::fuzz

@@ -68,8 +68,8 @@ absl::Status CheckAnalysis(const graph::Graph& g, const graph::Analysis& a) {
   for (const graph::TensorLifetime& l : a.lifetimes) {
     if (l.first_op < 0 || l.first_op > l.last_op ||
         l.last_op >= std::max(num_ops, 1)) {
-      return Broken(absl::StrCat("tensor ", l.tensor, ": lifetime ",
-                                 l.first_op, "..", l.last_op));
+      return Broken(absl::StrCat("tensor ", l.tensor, ": lifetime ", l.first_op,
+                                 "..", l.last_op));
     }
   }
   return absl::OkStatus();
@@ -87,8 +87,8 @@ absl::Status FuzzTfliteReader(const uint8_t* data, size_t size) {
     return g.status();
   }
   if (absl::Status s = graph::ValidateGraph(*g); !s.ok()) {
-    return Broken(absl::StrCat("imported graph fails ValidateGraph: ",
-                               s.ToString()));
+    return Broken(
+        absl::StrCat("imported graph fails ValidateGraph: ", s.ToString()));
   }
   const graph::Analysis analysis = graph::Analyze(*g);
   if (absl::Status s = CheckAnalysis(*g, analysis); !s.ok()) return s;

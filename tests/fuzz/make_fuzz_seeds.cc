@@ -29,8 +29,9 @@ int main(int argc, char** argv) {
     } else if (out_dir.empty() && !arg.empty() && arg[0] != '-') {
       out_dir = arg;
     } else {
-      std::fprintf(stderr,
-                   "usage: make_fuzz_seeds OUT_DIR [--zoo] [--models-dir DIR]\n");
+      std::fprintf(
+          stderr,
+          "usage: make_fuzz_seeds OUT_DIR [--zoo] [--models-dir DIR]\n");
       return 2;
     }
   }
