@@ -31,13 +31,13 @@ test-core: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L core
 
 # The suite under AddressSanitizer + UBSan (docs/reliability.md, "Sanitizers"):
-# its own build dir at -O1, without the web dashboard and the benchmarks; a
+# its own build dir at -Og, without the web dashboard and the benchmarks; a
 # finding in any process (leaks included) fails the stage.
 SAN_BUILD ?= build-asan
 SAN_LABELS ?= core
 SAN_CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
-  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
+  "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-Og -g1 -DNDEBUG" \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-Og -g1 -DNDEBUG" \
   -DMCUTUNE_SANITIZE=address,undefined -DMCUTUNE_BUILD_WEB=OFF -DMCUTUNE_BUILD_BENCH=OFF
 
 $(SAN_BUILD)/build.ninja:

@@ -491,11 +491,14 @@ class SweepRun {
       run_.error = absl::StrCat(run_.counts.failed, " of ", run_.counts.items,
                                 " items failed");
     }
-    if (absl::Status s = env_.sweeps->UpdateRun(run_); !s.ok()) return s;
+    // The report first, then the final state: a client that sees the run
+    // done or failed finds its report (the report takes the final record
+    // from run_, the store still says "running").
     if (!env_.reports_dir.empty()) {
       absl::StatusOr<SweepRunReport> report =
           LoadSweepRunReport(*env_.sweeps, run_id_);
       if (report.ok()) {
+        report->run = run_;
         if (absl::Status s = WriteSweepReport(env_.reports_dir, *report);
             !s.ok()) {
           if (auto log = spdlog::get("tuner")) {
@@ -505,6 +508,7 @@ class SweepRun {
         }
       }
     }
+    if (absl::Status s = env_.sweeps->UpdateRun(run_); !s.ok()) return s;
     LogInfo(absl::StrCat("sweep ", def_.name, ": run ", run_id_, " ",
                          run_.state, ": ", run_.counts.tuned, " tuned, ",
                          run_.counts.remeasured, " re-measured, ",

@@ -213,7 +213,10 @@ TEST_CASE("farm run measures repeats with their spread and judges the output",
                     "--repeat", "2", "--json"},
                    f));
   REQUIRE(r.exit_code == 0);
-  for (const json& m : json::parse(r.stdout_data)["runs"][0]["measurements"]) {
+  // Named: iterating into the temporary parse() result would read freed
+  // memory (the temporary dies before the loop body).
+  const json drained_run = json::parse(r.stdout_data);
+  for (const json& m : drained_run["runs"][0]["measurements"]) {
     CHECK(m["board"] == "qemu://qemu-f746/0");
   }
   r = Cli(WithFarm({"farm", "enable", "qemu://qemu-f746/1", "--json"}, f));

@@ -99,7 +99,10 @@ TEST_CASE("space: JSON, CSV and table", "[space][cli]") {
   r = Cli({"space", "mcunet-vww1", "--board", "f746", "--sram-budget",
            "50000", "--json"});
   REQUIRE(r.exit_code == 0);
-  for (const auto& c : nlohmann::json::parse(r.out)["candidates"]) {
+  // Named: a range-for over parse(...)["candidates"] would iterate a
+  // temporary destroyed before the loop body runs.
+  const nlohmann::json budgeted = nlohmann::json::parse(r.out);
+  for (const auto& c : budgeted["candidates"]) {
     if (c["strategy"] == "layerwise") CHECK(c["fits"] == false);
   }
   r = Cli({"space", "mcunet-vww1", "--board", "f746", "--json", "--csv"});
