@@ -4,15 +4,23 @@
 //   migrations (a newer version than this code knows is refused).
 // - Every method takes the connection mutex (recursive) for its statements;
 //   multi-row writes run inside Database::Transaction.
-// - Enum columns are stored by name and parsed back strictly: a row this code
-//   did not write is an INVALID_ARGUMENT, never undefined behaviour.
+// - Enum columns are stored by name (one name table per enum, read both
+//   ways) and parsed back strictly: a row this code did not write is an
+//   INVALID_ARGUMENT, never undefined behaviour.
+// - Statements are built from one column list per table and run through the
+//   helpers of sweep_store_internal.h (InsertSql, BindAll, QueryRows).
 #include "tuner/store.h"
 
+#include <array>
 #include <chrono>
 #include <ctime>
+#include <iterator>
+#include <string_view>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "tuner/sweep_store_internal.h"
 
 namespace mcutune::tuner {
 namespace {
@@ -68,34 +76,84 @@ CREATE TABLE IF NOT EXISTS tuner_candidates (
   PRIMARY KEY (job_id, board_kind, candidate_id));
 )sql";
 
-std::string ProgressToJson(const JobProgress& p) {
-  return absl::StrFormat(
-      "{\"candidates_enumerated\":%d,\"builds_done\":%d,\"builds_failed\":%d,"
-      "\"verify_failed\":%d,\"measurements_done\":%d,\"measurements_failed\":%"
-      "d,"
-      "\"measurement_budget\":%d,\"front_size\":%d,\"rounds\":%d}",
-      p.candidates_enumerated, p.builds_done, p.builds_failed, p.verify_failed,
-      p.measurements_done, p.measurements_failed, p.measurement_budget,
-      p.front_size, p.rounds);
+using store_internal::BindAll;
+using store_internal::InsertSql;
+using store_internal::QueryFirstRow;
+using store_internal::QueryRows;
+
+// An enum's stored names, in enum order (read both ways).
+template <typename E>
+struct EnumName {
+  E value;
+  const char* name;
+};
+
+constexpr EnumName<JobState> kJobStateNames[] = {
+    {JobState::kQueued, "queued"},
+    {JobState::kRunning, "running"},
+    {JobState::kDone, "done"},
+    {JobState::kFailed, "failed"},
+    {JobState::kCancelled, "cancelled"}};
+static_assert(std::size(kJobStateNames) ==
+              static_cast<size_t>(JobState::kCancelled) + 1);
+
+constexpr EnumName<CandidateState> kCandidateStateNames[] = {
+    {CandidateState::kEnumerated, "enumerated"},
+    {CandidateState::kSelected, "selected"},
+    {CandidateState::kBuilt, "built"},
+    {CandidateState::kBuildFailed, "build_failed"},
+    {CandidateState::kVerifyFailed, "verify_failed"},
+    {CandidateState::kMeasured, "measured"},
+    {CandidateState::kMeasureFailed, "measure_failed"}};
+static_assert(std::size(kCandidateStateNames) ==
+              static_cast<size_t>(CandidateState::kMeasureFailed) + 1);
+
+template <typename E, size_t N>
+const char* NameOf(const EnumName<E> (&names)[N], E value) {
+  for (const EnumName<E>& n : names) {
+    if (n.value == value) return n.name;
+  }
+  return "?";
+}
+
+// INVALID_ARGUMENT "unknown <what> '<name>'" for a name not in `names`.
+template <typename E, size_t N>
+absl::StatusOr<E> ParseName(const EnumName<E> (&names)[N],
+                            const std::string& name, const char* what) {
+  for (const EnumName<E>& n : names) {
+    if (name == n.name) return n.value;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown ", what, " '", name, "'"));
+}
+
+// The counters of `p` by their name in progress_json, in the order written.
+std::array<std::pair<const char*, int*>, 9> ProgressFields(JobProgress& p) {
+  return {{{"candidates_enumerated", &p.candidates_enumerated},
+           {"builds_done", &p.builds_done},
+           {"builds_failed", &p.builds_failed},
+           {"verify_failed", &p.verify_failed},
+           {"measurements_done", &p.measurements_done},
+           {"measurements_failed", &p.measurements_failed},
+           {"measurement_budget", &p.measurement_budget},
+           {"front_size", &p.front_size},
+           {"rounds", &p.rounds}}};
+}
+
+// {"candidates_enumerated":N,...}: every counter, compact, in field order.
+std::string ProgressToJson(JobProgress p) {
+  std::string out = "{";
+  for (const auto& [name, value] : ProgressFields(p)) {
+    absl::StrAppend(&out, out.size() > 1 ? "," : "", "\"", name, "\":", *value);
+  }
+  return out + "}";
 }
 
 // Parses what ProgressToJson wrote: "name":int pairs in any order.
 absl::StatusOr<JobProgress> ProgressFromJson(const std::string& s) {
   JobProgress p;
-  struct Field {
-    const char* name;
-    int* value;
-  } fields[] = {{"candidates_enumerated", &p.candidates_enumerated},
-                {"builds_done", &p.builds_done},
-                {"builds_failed", &p.builds_failed},
-                {"verify_failed", &p.verify_failed},
-                {"measurements_done", &p.measurements_done},
-                {"measurements_failed", &p.measurements_failed},
-                {"measurement_budget", &p.measurement_budget},
-                {"front_size", &p.front_size},
-                {"rounds", &p.rounds}};
-  for (const Field& f : fields) {
-    const std::string key = absl::StrCat("\"", f.name, "\":");
+  for (const auto& [name, value] : ProgressFields(p)) {
+    const std::string key = absl::StrCat("\"", name, "\":");
     const size_t at = s.find(key);
     if (at == std::string::npos) continue;
     size_t i = at + key.size();
@@ -107,97 +165,98 @@ absl::StatusOr<JobProgress> ProgressFromJson(const std::string& s) {
     }
     if (!any || v >= (1LL << 31)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("bad progress field ", f.name));
+          absl::StrCat("bad progress field ", name));
     }
-    *f.value = static_cast<int>(v);
+    *value = static_cast<int>(v);
   }
   return p;
 }
 
-absl::StatusOr<base::Statement> Prep(base::Database& db, std::string_view sql) {
-  return db.Prepare(sql);
+// The job status columns of a row, at `first` .. first + 2: state, phase,
+// progress_json (jobs and their events store them alike).
+absl::Status ReadJobStatus(const base::Statement& s, int first, JobState* state,
+                           std::string* phase, JobProgress* progress) {
+  absl::StatusOr<JobState> st = ParseJobState(s.ColumnText(first));
+  if (!st.ok()) return st.status();
+  *state = *st;
+  *phase = s.ColumnText(first + 1);
+  absl::StatusOr<JobProgress> p = ProgressFromJson(s.ColumnText(first + 2));
+  if (!p.ok()) return p.status();
+  *progress = *p;
+  return absl::OkStatus();
+}
+
+// The columns ReadModel reads but the last: `analysis` is "analysis_json", or
+// "''" where a list leaves it empty.
+std::string SelectModels(std::string_view analysis, std::string_view rest) {
+  return absl::StrCat(
+      "SELECT id, name, size_bytes, summary_json, uploaded_at_ms, ",
+      std::string(analysis), " FROM tuner_models ", std::string(rest));
+}
+
+ModelRecord ReadModel(const base::Statement& s) {
+  ModelRecord m;
+  m.id = s.ColumnText(0);
+  m.name = s.ColumnText(1);
+  m.size_bytes = s.ColumnInt64(2);
+  m.summary_json = s.ColumnText(3);
+  m.uploaded_at_ms = s.ColumnInt64(4);
+  m.analysis_json = s.ColumnText(5);
+  return m;
 }
 
 constexpr char kJobColumns[] =
     "id, model_id, request_json, state, phase, progress_json, error, "
-    "created_ms, "
-    "updated_ms";
+    "created_ms, updated_ms";
 
 absl::StatusOr<JobRecord> ReadJob(const base::Statement& s) {
   JobRecord j;
   j.id = s.ColumnText(0);
   j.model_id = s.ColumnText(1);
   j.request_json = s.ColumnText(2);
-  absl::StatusOr<JobState> state = ParseJobState(s.ColumnText(3));
-  if (!state.ok()) return state.status();
-  j.state = *state;
-  j.phase = s.ColumnText(4);
-  absl::StatusOr<JobProgress> p = ProgressFromJson(s.ColumnText(5));
-  if (!p.ok()) return p.status();
-  j.progress = *p;
+  if (absl::Status st = ReadJobStatus(s, 3, &j.state, &j.phase, &j.progress);
+      !st.ok()) {
+    return st;
+  }
   j.error = s.ColumnText(6);
   j.created_ms = s.ColumnInt64(7);
   j.updated_ms = s.ColumnInt64(8);
   return j;
 }
 
+constexpr char kEventColumns[] =
+    "job_id, seq, time_ms, state, phase, progress_json, message, front_json";
+
+absl::StatusOr<JobEvent> ReadEvent(const base::Statement& s) {
+  JobEvent e;
+  e.job_id = s.ColumnText(0);
+  e.seq = s.ColumnInt64(1);
+  e.time_ms = s.ColumnInt64(2);
+  if (absl::Status st = ReadJobStatus(s, 3, &e.state, &e.phase, &e.progress);
+      !st.ok()) {
+    return st;
+  }
+  e.message = s.ColumnText(6);
+  e.front_json = s.ColumnText(7);
+  return e;
+}
+
 }  // namespace
 
 const char* JobStateName(JobState state) {
-  switch (state) {
-    case JobState::kQueued:
-      return "queued";
-    case JobState::kRunning:
-      return "running";
-    case JobState::kDone:
-      return "done";
-    case JobState::kFailed:
-      return "failed";
-    case JobState::kCancelled:
-      return "cancelled";
-  }
-  return "?";
+  return NameOf(kJobStateNames, state);
 }
 
 absl::StatusOr<JobState> ParseJobState(const std::string& name) {
-  for (JobState s : {JobState::kQueued, JobState::kRunning, JobState::kDone,
-                     JobState::kFailed, JobState::kCancelled}) {
-    if (name == JobStateName(s)) return s;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown job state '", name, "'"));
+  return ParseName(kJobStateNames, name, "job state");
 }
 
 const char* CandidateStateName(CandidateState state) {
-  switch (state) {
-    case CandidateState::kEnumerated:
-      return "enumerated";
-    case CandidateState::kSelected:
-      return "selected";
-    case CandidateState::kBuilt:
-      return "built";
-    case CandidateState::kBuildFailed:
-      return "build_failed";
-    case CandidateState::kVerifyFailed:
-      return "verify_failed";
-    case CandidateState::kMeasured:
-      return "measured";
-    case CandidateState::kMeasureFailed:
-      return "measure_failed";
-  }
-  return "?";
+  return NameOf(kCandidateStateNames, state);
 }
 
 absl::StatusOr<CandidateState> ParseCandidateState(const std::string& name) {
-  for (CandidateState s :
-       {CandidateState::kEnumerated, CandidateState::kSelected,
-        CandidateState::kBuilt, CandidateState::kBuildFailed,
-        CandidateState::kVerifyFailed, CandidateState::kMeasured,
-        CandidateState::kMeasureFailed}) {
-    if (name == CandidateStateName(s)) return s;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown candidate state '", name, "'"));
+  return ParseName(kCandidateStateNames, name, "candidate state");
 }
 
 int64_t NowMs() {
@@ -235,7 +294,7 @@ absl::Status Store::CreateSchema() {
   return db_->Transaction([&]() -> absl::Status {
     if (absl::Status s = db_->Exec(kSchema); !s.ok()) return s;
     absl::StatusOr<base::Statement> q =
-        Prep(*db_, "SELECT MAX(version) FROM tuner_schema");
+        db_->Prepare("SELECT MAX(version) FROM tuner_schema");
     if (!q.ok()) return q.status();
     if (q->Step() && !q->IsNull(0)) {
       const int64_t v = q->ColumnInt64(0);
@@ -248,7 +307,7 @@ absl::Status Store::CreateSchema() {
     }
     if (!q->status().ok()) return q->status();
     absl::StatusOr<base::Statement> ins =
-        Prep(*db_, "INSERT INTO tuner_schema(version) VALUES (?1)");
+        db_->Prepare("INSERT INTO tuner_schema(version) VALUES (?1)");
     if (!ins.ok()) return ins.status();
     ins->Bind(1, kSchemaVersion);
     return ins->Run();
@@ -260,11 +319,10 @@ absl::Status Store::CreateSchema() {
 absl::StatusOr<bool> Store::PutModel(const ModelRecord& m,
                                      const std::string& bytes) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  absl::StatusOr<base::Statement> s = Prep(
-      *db_,
+  absl::StatusOr<base::Statement> s = db_->Prepare(
       "INSERT OR IGNORE INTO tuner_models(id, name, size_bytes, bytes, "
-      "summary_json, "
-      "analysis_json, uploaded_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "summary_json, analysis_json, uploaded_at_ms) VALUES (?1, ?2, ?3, ?4, "
+      "?5, ?6, ?7)");
   if (!s.ok()) return s.status();
   s->Bind(1, m.id).Bind(2, m.name).Bind(3, static_cast<int64_t>(bytes.size()));
   s->BindBlob(4, bytes.data(), bytes.size());
@@ -274,33 +332,20 @@ absl::StatusOr<bool> Store::PutModel(const ModelRecord& m,
 }
 
 absl::StatusOr<ModelRecord> Store::GetModel(const std::string& id) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  absl::StatusOr<base::Statement> s =
-      Prep(*db_,
-           "SELECT id, name, size_bytes, summary_json, analysis_json, "
-           "uploaded_at_ms "
-           "FROM tuner_models WHERE id = ?1");
-  if (!s.ok()) return s.status();
-  s->Bind(1, id);
-  if (!s->Step()) {
-    if (!s->status().ok()) return s->status();
+  absl::StatusOr<std::optional<ModelRecord>> m = QueryFirstRow(
+      *db_, ReadModel, SelectModels("analysis_json", "WHERE id = ?1"), id);
+  if (!m.ok()) return m.status();
+  if (!m->has_value()) {
     return absl::NotFoundError(
         absl::StrCat("no model '", id.substr(0, 64), "'"));
   }
-  ModelRecord m;
-  m.id = s->ColumnText(0);
-  m.name = s->ColumnText(1);
-  m.size_bytes = s->ColumnInt64(2);
-  m.summary_json = s->ColumnText(3);
-  m.analysis_json = s->ColumnText(4);
-  m.uploaded_at_ms = s->ColumnInt64(5);
-  return m;
+  return **std::move(m);
 }
 
 absl::StatusOr<std::string> Store::GetModelBytes(const std::string& id) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   absl::StatusOr<base::Statement> s =
-      Prep(*db_, "SELECT bytes FROM tuner_models WHERE id = ?1");
+      db_->Prepare("SELECT bytes FROM tuner_models WHERE id = ?1");
   if (!s.ok()) return s.status();
   s->Bind(1, id);
   if (!s->Step()) {
@@ -312,26 +357,9 @@ absl::StatusOr<std::string> Store::GetModelBytes(const std::string& id) {
 }
 
 absl::StatusOr<std::vector<ModelRecord>> Store::ListModels(int limit) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  absl::StatusOr<base::Statement> s =
-      Prep(*db_,
-           "SELECT id, name, size_bytes, summary_json, uploaded_at_ms FROM "
-           "tuner_models "
-           "ORDER BY uploaded_at_ms DESC, id LIMIT ?1");
-  if (!s.ok()) return s.status();
-  s->Bind(1, limit);
-  std::vector<ModelRecord> out;
-  while (s->Step()) {
-    ModelRecord m;
-    m.id = s->ColumnText(0);
-    m.name = s->ColumnText(1);
-    m.size_bytes = s->ColumnInt64(2);
-    m.summary_json = s->ColumnText(3);
-    m.uploaded_at_ms = s->ColumnInt64(4);
-    out.push_back(std::move(m));
-  }
-  if (!s->status().ok()) return s->status();
-  return out;
+  return QueryRows(
+      *db_, ReadModel,
+      SelectModels("''", "ORDER BY uploaded_at_ms DESC, id LIMIT ?1"), limit);
 }
 
 // -------------------------------------------------------------------- jobs
@@ -339,37 +367,31 @@ absl::StatusOr<std::vector<ModelRecord>> Store::ListModels(int limit) {
 absl::Status Store::CreateJob(const JobRecord& j) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   absl::StatusOr<base::Statement> s =
-      Prep(*db_, absl::StrCat("INSERT INTO tuner_jobs(", kJobColumns,
-                              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+      db_->Prepare(InsertSql("INSERT", "tuner_jobs", kJobColumns));
   if (!s.ok()) return s.status();
-  s->Bind(1, j.id).Bind(2, j.model_id).Bind(3, j.request_json);
-  s->Bind(4, JobStateName(j.state))
-      .Bind(5, j.phase)
-      .Bind(6, ProgressToJson(j.progress));
-  s->Bind(7, j.error).Bind(8, j.created_ms).Bind(9, j.updated_ms);
+  BindAll(*s, j.id, j.model_id, j.request_json, JobStateName(j.state), j.phase,
+          ProgressToJson(j.progress), j.error, j.created_ms, j.updated_ms);
   return s->Run();
 }
 
 absl::StatusOr<JobRecord> Store::GetJob(const std::string& id) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  absl::StatusOr<base::Statement> s = Prep(
-      *db_,
-      absl::StrCat("SELECT ", kJobColumns, " FROM tuner_jobs WHERE id = ?1"));
-  if (!s.ok()) return s.status();
-  s->Bind(1, id);
-  if (!s->Step()) {
-    if (!s->status().ok()) return s->status();
+  absl::StatusOr<std::optional<JobRecord>> j = QueryFirstRow(
+      *db_, ReadJob,
+      absl::StrCat("SELECT ", kJobColumns, " FROM tuner_jobs WHERE id = ?1"),
+      id);
+  if (!j.ok()) return j.status();
+  if (!j->has_value()) {
     return absl::NotFoundError(absl::StrCat("no job '", id.substr(0, 64), "'"));
   }
-  return ReadJob(*s);
+  return **std::move(j);
 }
 
 absl::StatusOr<std::vector<JobRecord>> Store::ListJobs(
     const std::vector<JobState>& states, int limit) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  absl::StatusOr<base::Statement> s = Prep(
-      *db_, absl::StrCat("SELECT ", kJobColumns,
-                         " FROM tuner_jobs ORDER BY created_ms DESC, id DESC"));
+  absl::StatusOr<base::Statement> s = db_->Prepare(
+      absl::StrCat("SELECT ", kJobColumns,
+                   " FROM tuner_jobs ORDER BY created_ms DESC, id DESC"));
   if (!s.ok()) return s.status();
   std::vector<JobRecord> out;
   while (static_cast<int>(out.size()) < limit && s->Step()) {
@@ -385,14 +407,12 @@ absl::StatusOr<std::vector<JobRecord>> Store::ListJobs(
 
 absl::Status Store::UpdateJob(const JobRecord& j) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  absl::StatusOr<base::Statement> s =
-      Prep(*db_,
-           "UPDATE tuner_jobs SET state = ?2, phase = ?3, progress_json = ?4, "
-           "error = ?5, "
-           "updated_ms = ?6 WHERE id = ?1");
+  absl::StatusOr<base::Statement> s = db_->Prepare(
+      "UPDATE tuner_jobs SET state = ?2, phase = ?3, progress_json = ?4, "
+      "error = ?5, updated_ms = ?6 WHERE id = ?1");
   if (!s.ok()) return s.status();
-  s->Bind(1, j.id).Bind(2, JobStateName(j.state)).Bind(3, j.phase);
-  s->Bind(4, ProgressToJson(j.progress)).Bind(5, j.error).Bind(6, NowMs());
+  BindAll(*s, j.id, JobStateName(j.state), j.phase, ProgressToJson(j.progress),
+          j.error, NowMs());
   if (absl::Status st = s->Run(); !st.ok()) return st;
   if (db_->Changes() == 0)
     return absl::NotFoundError(absl::StrCat("no job '", j.id, "'"));
@@ -400,29 +420,17 @@ absl::Status Store::UpdateJob(const JobRecord& j) {
 }
 
 absl::StatusOr<std::vector<JobRecord>> Store::UnfinishedJobs() {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  absl::StatusOr<base::Statement> s =
-      Prep(*db_,
-           absl::StrCat("SELECT ", kJobColumns,
-                        " FROM tuner_jobs WHERE state IN ('queued', 'running') "
-                        "ORDER BY created_ms, id"));
-  if (!s.ok()) return s.status();
-  std::vector<JobRecord> out;
-  while (s->Step()) {
-    absl::StatusOr<JobRecord> j = ReadJob(*s);
-    if (!j.ok()) return j.status();
-    out.push_back(std::move(*j));
-  }
-  if (!s->status().ok()) return s->status();
-  return out;
+  return QueryRows(*db_, ReadJob,
+                   absl::StrCat("SELECT ", kJobColumns,
+                                " FROM tuner_jobs WHERE state IN ('queued', "
+                                "'running') ORDER BY created_ms, id"));
 }
 
 // ------------------------------------------------------------------ events
 
 int64_t Store::LatestSeq(const std::string& job_id) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  absl::StatusOr<base::Statement> s = Prep(
-      *db_,
+  absl::StatusOr<base::Statement> s = db_->Prepare(
       "SELECT COALESCE(MAX(seq), 0) FROM tuner_job_events WHERE job_id = ?1");
   if (!s.ok()) return 0;
   s->Bind(1, job_id);
@@ -435,20 +443,11 @@ absl::StatusOr<int64_t> Store::AppendEvent(JobEvent e) {
     absl::Status st = db_->Transaction([&]() -> absl::Status {
       e.seq = LatestSeq(e.job_id) + 1;
       if (e.time_ms == 0) e.time_ms = NowMs();
-      absl::StatusOr<base::Statement> s = Prep(
-          *db_,
-          "INSERT INTO tuner_job_events(job_id, seq, time_ms, state, phase, "
-          "progress_json, message, front_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-          "?7, ?8)");
+      absl::StatusOr<base::Statement> s =
+          db_->Prepare(InsertSql("INSERT", "tuner_job_events", kEventColumns));
       if (!s.ok()) return s.status();
-      s->Bind(1, e.job_id)
-          .Bind(2, e.seq)
-          .Bind(3, e.time_ms)
-          .Bind(4, JobStateName(e.state));
-      s->Bind(5, e.phase)
-          .Bind(6, ProgressToJson(e.progress))
-          .Bind(7, e.message);
-      s->Bind(8, e.front_json);
+      BindAll(*s, e.job_id, e.seq, e.time_ms, JobStateName(e.state), e.phase,
+              ProgressToJson(e.progress), e.message, e.front_json);
       return s->Run();
     });
     if (!st.ok()) return st;
@@ -460,34 +459,11 @@ absl::StatusOr<int64_t> Store::AppendEvent(JobEvent e) {
 
 absl::StatusOr<std::vector<JobEvent>> Store::EventsAfter(
     const std::string& job_id, int64_t after_seq, int limit) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  absl::StatusOr<base::Statement> s =
-      Prep(*db_,
-           "SELECT job_id, seq, time_ms, state, phase, progress_json, message, "
-           "front_json "
-           "FROM tuner_job_events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq "
-           "LIMIT ?3");
-  if (!s.ok()) return s.status();
-  s->Bind(1, job_id).Bind(2, after_seq).Bind(3, limit);
-  std::vector<JobEvent> out;
-  while (s->Step()) {
-    JobEvent e;
-    e.job_id = s->ColumnText(0);
-    e.seq = s->ColumnInt64(1);
-    e.time_ms = s->ColumnInt64(2);
-    absl::StatusOr<JobState> state = ParseJobState(s->ColumnText(3));
-    if (!state.ok()) return state.status();
-    e.state = *state;
-    e.phase = s->ColumnText(4);
-    absl::StatusOr<JobProgress> p = ProgressFromJson(s->ColumnText(5));
-    if (!p.ok()) return p.status();
-    e.progress = *p;
-    e.message = s->ColumnText(6);
-    e.front_json = s->ColumnText(7);
-    out.push_back(std::move(e));
-  }
-  if (!s->status().ok()) return s->status();
-  return out;
+  return QueryRows(*db_, ReadEvent,
+                   absl::StrCat("SELECT ", kEventColumns,
+                                " FROM tuner_job_events WHERE job_id = ?1 AND "
+                                "seq > ?2 ORDER BY seq LIMIT ?3"),
+                   job_id, after_seq, limit);
 }
 
 bool Store::WaitForEvent(const std::string& job_id, int64_t after_seq,

@@ -7,10 +7,14 @@
 // - "Newest" means highest rowid: rows are only appended in time order.
 #include "tuner/sweep_store.h"
 
+#include <array>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
+#include <string_view>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -84,13 +88,28 @@ const std::set<std::string> kRunStates = {"queued", "running", "done", "failed",
 const std::set<std::string> kItemStates = {"pending", "running", "done",
                                            "failed"};
 
-std::string CountsToJson(const SweepCounts& c) {
-  nlohmann::json j = {
-      {"items", c.items},           {"tuned", c.tuned},
-      {"remeasured", c.remeasured}, {"skipped", c.skipped},
-      {"failed", c.failed},         {"jobs", c.jobs},
-      {"builds", c.builds},         {"measurements", c.measurements},
-      {"farm_runs", c.farm_runs},   {"alerts", c.alerts}};
+using store_internal::BindAll;
+using store_internal::InsertSql;
+using store_internal::QueryFirstRow;
+using store_internal::QueryRows;
+
+// The counters of `c` by their name in counts_json.
+std::array<std::pair<const char*, int*>, 10> CountFields(SweepCounts& c) {
+  return {{{"items", &c.items},
+           {"tuned", &c.tuned},
+           {"remeasured", &c.remeasured},
+           {"skipped", &c.skipped},
+           {"failed", &c.failed},
+           {"jobs", &c.jobs},
+           {"builds", &c.builds},
+           {"measurements", &c.measurements},
+           {"farm_runs", &c.farm_runs},
+           {"alerts", &c.alerts}}};
+}
+
+std::string CountsToJson(SweepCounts c) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, value] : CountFields(c)) j[name] = *value;
   return j.dump();
 }
 
@@ -101,13 +120,7 @@ absl::StatusOr<SweepCounts> CountsFromJson(const std::string& text) {
         "sweep_runs.counts_json is not an object");
   }
   SweepCounts c;
-  std::pair<const char*, int*> fields[] = {
-      {"items", &c.items},           {"tuned", &c.tuned},
-      {"remeasured", &c.remeasured}, {"skipped", &c.skipped},
-      {"failed", &c.failed},         {"jobs", &c.jobs},
-      {"builds", &c.builds},         {"measurements", &c.measurements},
-      {"farm_runs", &c.farm_runs},   {"alerts", &c.alerts}};
-  for (auto& [name, out] : fields) {
+  for (const auto& [name, out] : CountFields(c)) {
     if (!j.contains(name)) continue;
     if (!j[name].is_number_integer()) {
       return absl::InvalidArgumentError(
@@ -121,6 +134,16 @@ absl::StatusOr<SweepCounts> CountsFromJson(const std::string& text) {
 constexpr char kRunColumns[] =
     "id, sweep, trigger, state, scheduled_for_ms, created_ms, started_ms, "
     "finished_ms, counts_json, error, definition_json, toolchain, codegen";
+
+constexpr char kScheduleColumns[] = "name, known_since_ms, last_slot_ms";
+
+SweepScheduleState ReadSchedule(const base::Statement& s) {
+  SweepScheduleState r;
+  r.name = s.ColumnText(0);
+  r.known_since_ms = s.ColumnInt64(1);
+  r.last_slot_ms = s.ColumnInt64(2);
+  return r;
+}
 
 absl::StatusOr<SweepRunRecord> ReadRun(const base::Statement& s) {
   SweepRunRecord r;
@@ -150,6 +173,12 @@ constexpr char kItemColumns[] =
     "run_id, sweep, item_key, model, model_hash, board_kind, constraint_name, "
     "action, reason, state, job_id, inputs_json, fingerprint, builds, "
     "measurements, farm_runs, error, updated_ms";
+
+// "SELECT <kItemColumns> FROM sweep_items <rest>".
+std::string SelectItems(std::string_view rest) {
+  return absl::StrCat("SELECT ", kItemColumns, " FROM sweep_items ",
+                      std::string(rest));
+}
 
 absl::StatusOr<SweepItemRecord> ReadItem(const base::Statement& s) {
   SweepItemRecord r;
@@ -217,27 +246,17 @@ absl::Status SweepStore::CreateSchema() {
 
 absl::StatusOr<std::optional<SweepScheduleState>> SweepStore::GetSchedule(
     const std::string& name) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q, db_->Prepare("SELECT name, known_since_ms, last_slot_ms FROM "
-                               "sweep_schedule WHERE name = ?1"));
-  q.Bind(1, name);
-  if (!q.Step()) {
-    if (!q.status().ok()) return q.status();
-    return std::optional<SweepScheduleState>();
-  }
-  SweepScheduleState s;
-  s.name = q.ColumnText(0);
-  s.known_since_ms = q.ColumnInt64(1);
-  s.last_slot_ms = q.ColumnInt64(2);
-  return std::optional<SweepScheduleState>(s);
+  return QueryFirstRow(*db_, ReadSchedule,
+                       absl::StrCat("SELECT ", kScheduleColumns,
+                                    " FROM sweep_schedule WHERE name = ?1"),
+                       name);
 }
 
 absl::Status SweepStore::PutSchedule(const SweepScheduleState& s) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(
-      q, db_->Prepare("INSERT OR REPLACE INTO sweep_schedule (name, "
-                      "known_since_ms, last_slot_ms) VALUES (?1, ?2, ?3)"));
-  q.Bind(1, s.name).Bind(2, s.known_since_ms).Bind(3, s.last_slot_ms);
+  SWEEP_ASSIGN(q, db_->Prepare(InsertSql("INSERT OR REPLACE", "sweep_schedule",
+                                         kScheduleColumns)));
+  BindAll(q, s.name, s.known_since_ms, s.last_slot_ms);
   return q.Run();
 }
 
@@ -252,14 +271,10 @@ absl::Status SweepStore::CreateRun(const SweepRunRecord& r) {
       return absl::AlreadyExistsError(absl::StrCat("sweep run ", r.id));
     }
   }
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat(
-                      "INSERT INTO sweep_runs (", kRunColumns,
-                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                      "?12, ?13)")));
-  q.Bind(1, r.id).Bind(2, r.sweep).Bind(3, r.trigger).Bind(4, r.state);
-  q.Bind(5, r.scheduled_for_ms).Bind(6, r.created_ms).Bind(7, r.started_ms);
-  q.Bind(8, r.finished_ms).Bind(9, CountsToJson(r.counts)).Bind(10, r.error);
-  q.Bind(11, r.definition_json).Bind(12, r.toolchain).Bind(13, r.codegen);
+  SWEEP_ASSIGN(q, db_->Prepare(InsertSql("INSERT", "sweep_runs", kRunColumns)));
+  BindAll(q, r.id, r.sweep, r.trigger, r.state, r.scheduled_for_ms,
+          r.created_ms, r.started_ms, r.finished_ms, CountsToJson(r.counts),
+          r.error, r.definition_json, r.toolchain, r.codegen);
   return q.Run();
 }
 
@@ -269,9 +284,8 @@ absl::Status SweepStore::UpdateRun(const SweepRunRecord& r) {
       q, db_->Prepare("UPDATE sweep_runs SET state = ?2, started_ms = ?3, "
                       "finished_ms = ?4, counts_json = ?5, error = ?6, "
                       "toolchain = ?7, codegen = ?8 WHERE id = ?1"));
-  q.Bind(1, r.id).Bind(2, r.state).Bind(3, r.started_ms).Bind(4, r.finished_ms);
-  q.Bind(5, CountsToJson(r.counts)).Bind(6, r.error).Bind(7, r.toolchain);
-  q.Bind(8, r.codegen);
+  BindAll(q, r.id, r.state, r.started_ms, r.finished_ms, CountsToJson(r.counts),
+          r.error, r.toolchain, r.codegen);
   if (absl::Status s = q.Run(); !s.ok()) return s;
   if (db_->Changes() == 0) {
     return absl::NotFoundError(absl::StrCat("sweep run ", r.id));
@@ -280,124 +294,73 @@ absl::Status SweepStore::UpdateRun(const SweepRunRecord& r) {
 }
 
 absl::StatusOr<SweepRunRecord> SweepStore::GetRun(const std::string& id) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat("SELECT ", kRunColumns,
-                                            " FROM sweep_runs WHERE id = ?1")));
-  q.Bind(1, id);
-  if (!q.Step()) {
-    if (!q.status().ok()) return q.status();
+  absl::StatusOr<std::optional<SweepRunRecord>> r = QueryFirstRow(
+      *db_, ReadRun,
+      absl::StrCat("SELECT ", kRunColumns, " FROM sweep_runs WHERE id = ?1"),
+      id);
+  if (!r.ok()) return r.status();
+  if (!r->has_value()) {
     return absl::NotFoundError(
         absl::StrCat("sweep run '", id.substr(0, 64), "' not found"));
   }
-  return ReadRun(q);
+  return **std::move(r);
 }
 
 absl::StatusOr<std::vector<SweepRunRecord>> SweepStore::ListRuns(
     const std::string& sweep, int limit) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat(
-                      "SELECT ", kRunColumns,
-                      " FROM sweep_runs WHERE sweep = ?1 ORDER BY created_ms "
-                      "DESC, rowid DESC LIMIT ?2")));
-  q.Bind(1, sweep).Bind(2, limit);
-  std::vector<SweepRunRecord> out;
-  while (q.Step()) {
-    absl::StatusOr<SweepRunRecord> r = ReadRun(q);
-    if (!r.ok()) return r.status();
-    out.push_back(std::move(*r));
-  }
-  if (!q.status().ok()) return q.status();
-  return out;
+  return QueryRows(*db_, ReadRun,
+                   absl::StrCat("SELECT ", kRunColumns,
+                                " FROM sweep_runs WHERE sweep = ?1 ORDER BY "
+                                "created_ms DESC, rowid DESC LIMIT ?2"),
+                   sweep, limit);
 }
 
 absl::StatusOr<std::vector<SweepRunRecord>> SweepStore::UnfinishedRuns() {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat(
-                      "SELECT ", kRunColumns,
-                      " FROM sweep_runs WHERE state IN ('queued', 'running') "
-                      "ORDER BY created_ms, rowid")));
-  std::vector<SweepRunRecord> out;
-  while (q.Step()) {
-    absl::StatusOr<SweepRunRecord> r = ReadRun(q);
-    if (!r.ok()) return r.status();
-    out.push_back(std::move(*r));
-  }
-  if (!q.status().ok()) return q.status();
-  return out;
+  return QueryRows(*db_, ReadRun,
+                   absl::StrCat("SELECT ", kRunColumns,
+                                " FROM sweep_runs WHERE state IN ('queued', "
+                                "'running') ORDER BY created_ms, rowid"));
 }
 
 // ------------------------------------------------------------------- items
 
 absl::Status SweepStore::PutItem(const SweepItemRecord& r) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat(
-                      "INSERT OR REPLACE INTO sweep_items (", kItemColumns,
-                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                      "?12, ?13, ?14, ?15, ?16, ?17, ?18)")));
-  q.Bind(1, r.run_id).Bind(2, r.sweep).Bind(3, r.key).Bind(4, r.model);
-  q.Bind(5, r.model_hash).Bind(6, r.board_kind).Bind(7, r.constraint);
-  q.Bind(8, r.action).Bind(9, r.reason).Bind(10, r.state).Bind(11, r.job_id);
-  q.Bind(12, r.inputs_json).Bind(13, r.fingerprint).Bind(14, r.builds);
-  q.Bind(15, r.measurements).Bind(16, r.farm_runs).Bind(17, r.error);
-  q.Bind(18, r.updated_ms);
+  SWEEP_ASSIGN(q, db_->Prepare(InsertSql("INSERT OR REPLACE", "sweep_items",
+                                         kItemColumns)));
+  BindAll(q, r.run_id, r.sweep, r.key, r.model, r.model_hash, r.board_kind,
+          r.constraint, r.action, r.reason, r.state, r.job_id, r.inputs_json,
+          r.fingerprint, r.builds, r.measurements, r.farm_runs, r.error,
+          r.updated_ms);
   return q.Run();
 }
 
 absl::StatusOr<std::vector<SweepItemRecord>> SweepStore::ListItems(
     const std::string& run_id) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat("SELECT ", kItemColumns,
-                                            " FROM sweep_items WHERE run_id = "
-                                            "?1 ORDER BY rowid")));
-  q.Bind(1, run_id);
-  std::vector<SweepItemRecord> out;
-  while (q.Step()) {
-    absl::StatusOr<SweepItemRecord> r = ReadItem(q);
-    if (!r.ok()) return r.status();
-    out.push_back(std::move(*r));
-  }
-  if (!q.status().ok()) return q.status();
-  return out;
+  return QueryRows(*db_, ReadItem,
+                   SelectItems("WHERE run_id = ?1 ORDER BY rowid"), run_id);
 }
 
 absl::StatusOr<std::optional<SweepItemRecord>> SweepStore::LastDoneItem(
     const std::string& sweep, const std::string& key,
     const std::string& exclude_run) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat(
-                      "SELECT ", kItemColumns,
-                      " FROM sweep_items WHERE sweep = ?1 AND item_key = ?2 "
-                      "AND state = 'done' AND run_id != ?3 ORDER BY rowid "
-                      "DESC LIMIT 1")));
-  q.Bind(1, sweep).Bind(2, key).Bind(3, exclude_run);
-  if (!q.Step()) {
-    if (!q.status().ok()) return q.status();
-    return std::optional<SweepItemRecord>();
-  }
-  absl::StatusOr<SweepItemRecord> r = ReadItem(q);
-  if (!r.ok()) return r.status();
-  return std::optional<SweepItemRecord>(std::move(*r));
+  return QueryFirstRow(*db_, ReadItem,
+                       SelectItems("WHERE sweep = ?1 AND item_key = ?2 AND "
+                                   "state = 'done' AND run_id != ?3 ORDER BY "
+                                   "rowid DESC LIMIT 1"),
+                       sweep, key, exclude_run);
 }
 
 absl::StatusOr<std::optional<SweepItemRecord>> SweepStore::InterruptedItem(
     const std::string& sweep, const std::string& key,
     const std::string& fingerprint) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat(
-                      "SELECT ", kItemColumns,
-                      " FROM sweep_items i WHERE sweep = ?1 AND item_key = ?2 "
-                      "AND state = 'running' AND job_id != '' AND fingerprint "
-                      "= ?3 AND EXISTS (SELECT 1 FROM sweep_runs r WHERE r.id "
-                      "= i.run_id AND r.state = 'interrupted') ORDER BY "
-                      "i.rowid DESC LIMIT 1")));
-  q.Bind(1, sweep).Bind(2, key).Bind(3, fingerprint);
-  if (!q.Step()) {
-    if (!q.status().ok()) return q.status();
-    return std::optional<SweepItemRecord>();
-  }
-  absl::StatusOr<SweepItemRecord> r = ReadItem(q);
-  if (!r.ok()) return r.status();
-  return std::optional<SweepItemRecord>(std::move(*r));
+  return QueryFirstRow(
+      *db_, ReadItem,
+      SelectItems("i WHERE sweep = ?1 AND item_key = ?2 AND state = 'running' "
+                  "AND job_id != '' AND fingerprint = ?3 AND EXISTS (SELECT 1 "
+                  "FROM sweep_runs r WHERE r.id = i.run_id AND r.state = "
+                  "'interrupted') ORDER BY i.rowid DESC LIMIT 1"),
+      sweep, key, fingerprint);
 }
 
 absl::Status SweepStore::UpdateItemInputs(const std::string& run_id,
@@ -408,7 +371,7 @@ absl::Status SweepStore::UpdateItemInputs(const std::string& run_id,
   SWEEP_ASSIGN(q, db_->Prepare("UPDATE sweep_items SET inputs_json = ?3, "
                                "fingerprint = ?4 WHERE run_id = ?1 AND "
                                "item_key = ?2"));
-  q.Bind(1, run_id).Bind(2, key).Bind(3, inputs_json).Bind(4, fingerprint);
+  BindAll(q, run_id, key, inputs_json, fingerprint);
   return q.Run();
 }
 

@@ -1,7 +1,10 @@
 // The sweeps' history tables (sweep_store.h): points (the measured front of
 // every item in every run), alerts and cost-model rows, and the queries the
 // runner and the API make over them ("newest" = highest id / rowid).
+#include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -11,10 +14,22 @@
 namespace mcutune::tuner {
 namespace {
 
-constexpr char kPointColumns[] =
-    "id, sweep, run_id, item_key, time_ms, candidate, strategy, latency, unit, "
+using store_internal::BindAll;
+using store_internal::InsertSql;
+using store_internal::QueryFirstRow;
+using store_internal::QueryRows;
+
+// The columns a point is written with; reads put the id in front (ReadPoint).
+constexpr char kPointFields[] =
+    "sweep, run_id, item_key, time_ms, candidate, strategy, latency, unit, "
     "spread, repeats, peak_sram_bytes, flash_bytes, artifact_sha256, "
     "build_dir, job_id, remeasured";
+
+// "SELECT id, <kPointFields> FROM sweep_points <rest>".
+std::string SelectPoints(std::string_view rest) {
+  return absl::StrCat("SELECT id, ", kPointFields, " FROM sweep_points ",
+                      std::string(rest));
+}
 
 SweepPoint ReadPoint(const base::Statement& s) {
   SweepPoint p;
@@ -38,10 +53,11 @@ SweepPoint ReadPoint(const base::Statement& s) {
   return p;
 }
 
-constexpr char kAlertColumns[] =
-    "id, sweep, run_id, created_ms, kind, severity, item_key, model, "
-    "board_kind, constraint_name, candidate, previous, current, ratio, band, "
-    "unit, message";
+// The columns an alert is written with; reads put the id in front.
+constexpr char kAlertFields[] =
+    "sweep, run_id, created_ms, kind, severity, item_key, model, board_kind, "
+    "constraint_name, candidate, previous, current, ratio, band, unit, "
+    "message";
 
 SweepAlert ReadAlert(const base::Statement& s) {
   SweepAlert a;
@@ -91,22 +107,14 @@ SweepCostRow ReadCost(const base::Statement& s) {
 
 absl::Status SweepStore::AddPoints(const std::vector<SweepPoint>& points) {
   if (points.empty()) return absl::OkStatus();
+  const std::string sql = InsertSql("INSERT", "sweep_points", kPointFields);
   return db_->Transaction([&]() -> absl::Status {
     for (const SweepPoint& p : points) {
-      SWEEP_ASSIGN(
-          q,
-          db_->Prepare("INSERT INTO sweep_points (sweep, run_id, item_key, "
-                       "time_ms, candidate, strategy, latency, unit, spread, "
-                       "repeats, peak_sram_bytes, flash_bytes, "
-                       "artifact_sha256, build_dir, job_id, remeasured) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                       "?11, ?12, ?13, ?14, ?15, ?16)"));
-      q.Bind(1, p.sweep).Bind(2, p.run_id).Bind(3, p.key).Bind(4, p.time_ms);
-      q.Bind(5, p.candidate).Bind(6, p.strategy).Bind(7, p.latency);
-      q.Bind(8, p.unit).Bind(9, p.spread).Bind(10, p.repeats);
-      q.Bind(11, p.peak_sram_bytes).Bind(12, p.flash_bytes);
-      q.Bind(13, p.artifact_sha256).Bind(14, p.build_dir).Bind(15, p.job_id);
-      q.Bind(16, p.remeasured ? 1 : 0);
+      SWEEP_ASSIGN(q, db_->Prepare(sql));
+      BindAll(q, p.sweep, p.run_id, p.key, p.time_ms, p.candidate, p.strategy,
+              p.latency, p.unit, p.spread, p.repeats, p.peak_sram_bytes,
+              p.flash_bytes, p.artifact_sha256, p.build_dir, p.job_id,
+              p.remeasured ? 1 : 0);
       if (absl::Status s = q.Run(); !s.ok()) return s;
     }
     return absl::OkStatus();
@@ -116,80 +124,53 @@ absl::Status SweepStore::AddPoints(const std::vector<SweepPoint>& points) {
 absl::StatusOr<std::vector<SweepPoint>> SweepStore::LastFront(
     const std::string& sweep, const std::string& key,
     const std::string& exclude_run) {
+  // One lock over both queries: the run found is the one whose front is read.
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  std::string run;
-  {
-    SWEEP_ASSIGN(q, db_->Prepare("SELECT run_id FROM sweep_points WHERE sweep "
-                                 "= ?1 AND item_key = ?2 AND run_id != ?3 "
-                                 "ORDER BY id DESC LIMIT 1"));
-    q.Bind(1, sweep).Bind(2, key).Bind(3, exclude_run);
-    if (!q.Step()) {
-      if (!q.status().ok()) return q.status();
-      return std::vector<SweepPoint>();
-    }
-    run = q.ColumnText(0);
-  }
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat(
-                      "SELECT ", kPointColumns,
-                      " FROM sweep_points WHERE sweep = ?1 AND item_key = ?2 "
-                      "AND run_id = ?3 ORDER BY id")));
-  q.Bind(1, sweep).Bind(2, key).Bind(3, run);
-  std::vector<SweepPoint> out;
-  while (q.Step()) out.push_back(ReadPoint(q));
-  if (!q.status().ok()) return q.status();
-  return out;
+  absl::StatusOr<std::optional<std::string>> run = QueryFirstRow(
+      *db_, [](const base::Statement& s) { return s.ColumnText(0); },
+      "SELECT run_id FROM sweep_points WHERE sweep = ?1 AND item_key = ?2 AND "
+      "run_id != ?3 ORDER BY id DESC LIMIT 1",
+      sweep, key, exclude_run);
+  if (!run.ok()) return run.status();
+  if (!run->has_value()) return std::vector<SweepPoint>();
+  return QueryRows(*db_, ReadPoint,
+                   SelectPoints("WHERE sweep = ?1 AND item_key = ?2 AND "
+                                "run_id = ?3 ORDER BY id"),
+                   sweep, key, **run);
 }
 
 absl::StatusOr<std::optional<SweepPoint>> SweepStore::PreviousPoint(
     const std::string& sweep, const std::string& key,
     const std::string& candidate, const std::string& exclude_run) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat(
-                      "SELECT ", kPointColumns,
-                      " FROM sweep_points WHERE sweep = ?1 AND item_key = ?2 "
-                      "AND candidate = ?3 AND run_id != ?4 ORDER BY id DESC "
-                      "LIMIT 1")));
-  q.Bind(1, sweep).Bind(2, key).Bind(3, candidate).Bind(4, exclude_run);
-  if (!q.Step()) {
-    if (!q.status().ok()) return q.status();
-    return std::optional<SweepPoint>();
-  }
-  return std::optional<SweepPoint>(ReadPoint(q));
+  return QueryFirstRow(*db_, ReadPoint,
+                       SelectPoints("WHERE sweep = ?1 AND item_key = ?2 AND "
+                                    "candidate = ?3 AND run_id != ?4 ORDER BY "
+                                    "id DESC LIMIT 1"),
+                       sweep, key, candidate, exclude_run);
 }
 
 absl::StatusOr<std::vector<SweepPoint>> SweepStore::Points(
     const std::string& sweep, const std::string& run_id, int limit) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat(
-                      "SELECT * FROM (SELECT ", kPointColumns,
-                      " FROM sweep_points WHERE sweep = ?1 AND (?2 = '' OR "
-                      "run_id = ?2) ORDER BY id DESC LIMIT ?3) ORDER BY id")));
-  q.Bind(1, sweep).Bind(2, run_id).Bind(3, limit);
-  std::vector<SweepPoint> out;
-  while (q.Step()) out.push_back(ReadPoint(q));
-  if (!q.status().ok()) return q.status();
-  return out;
+  return QueryRows(
+      *db_, ReadPoint,
+      absl::StrCat("SELECT * FROM (",
+                   SelectPoints("WHERE sweep = ?1 AND (?2 = '' OR run_id = ?2) "
+                                "ORDER BY id DESC LIMIT ?3"),
+                   ") ORDER BY id"),
+      sweep, run_id, limit);
 }
 
 // ------------------------------------------------------------------ alerts
 
 absl::Status SweepStore::AddAlerts(const std::vector<SweepAlert>& alerts) {
   if (alerts.empty()) return absl::OkStatus();
+  const std::string sql = InsertSql("INSERT", "sweep_alerts", kAlertFields);
   return db_->Transaction([&]() -> absl::Status {
     for (const SweepAlert& a : alerts) {
-      SWEEP_ASSIGN(
-          q,
-          db_->Prepare("INSERT INTO sweep_alerts (sweep, run_id, created_ms, "
-                       "kind, severity, item_key, model, board_kind, "
-                       "constraint_name, candidate, previous, current, "
-                       "ratio, band, unit, message) VALUES (?1, ?2, ?3, ?4, "
-                       "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                       "?16)"));
-      q.Bind(1, a.sweep).Bind(2, a.run_id).Bind(3, a.created_ms);
-      q.Bind(4, a.kind).Bind(5, a.severity).Bind(6, a.key).Bind(7, a.model);
-      q.Bind(8, a.board_kind).Bind(9, a.constraint).Bind(10, a.candidate);
-      q.Bind(11, a.previous).Bind(12, a.current).Bind(13, a.ratio);
-      q.Bind(14, a.band).Bind(15, a.unit).Bind(16, a.message);
+      SWEEP_ASSIGN(q, db_->Prepare(sql));
+      BindAll(q, a.sweep, a.run_id, a.created_ms, a.kind, a.severity, a.key,
+              a.model, a.board_kind, a.constraint, a.candidate, a.previous,
+              a.current, a.ratio, a.band, a.unit, a.message);
       if (absl::Status s = q.Run(); !s.ok()) return s;
     }
     return absl::OkStatus();
@@ -198,62 +179,44 @@ absl::Status SweepStore::AddAlerts(const std::vector<SweepAlert>& alerts) {
 
 absl::StatusOr<std::vector<SweepAlert>> SweepStore::Alerts(
     const std::string& sweep, const std::string& run_id, int limit) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat(
-                      "SELECT ", kAlertColumns,
-                      " FROM sweep_alerts WHERE sweep = ?1 AND (?2 = '' OR "
-                      "run_id = ?2) ORDER BY id DESC LIMIT ?3")));
-  q.Bind(1, sweep).Bind(2, run_id).Bind(3, limit);
-  std::vector<SweepAlert> out;
-  while (q.Step()) out.push_back(ReadAlert(q));
-  if (!q.status().ok()) return q.status();
-  return out;
+  return QueryRows(*db_, ReadAlert,
+                   absl::StrCat("SELECT id, ", kAlertFields,
+                                " FROM sweep_alerts WHERE sweep = ?1 AND (?2 = "
+                                "'' OR run_id = ?2) ORDER BY id DESC LIMIT ?3"),
+                   sweep, run_id, limit);
 }
 
 // ------------------------------------------------------------- cost models
 
 absl::Status SweepStore::PutCostRow(const SweepCostRow& r) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q,
-               db_->Prepare(absl::StrCat(
-                   "INSERT OR REPLACE INTO sweep_cost_models (", kCostColumns,
-                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")));
-  q.Bind(1, r.run_id).Bind(2, r.sweep).Bind(3, r.board_kind);
-  q.Bind(4, r.version_used).Bind(5, r.version_new).Bind(6, r.mape_used);
-  q.Bind(7, r.mape_new).Bind(8, r.reference_mape).Bind(9, r.points);
-  q.Bind(10, r.samples).Bind(11, r.note);
+  SWEEP_ASSIGN(q, db_->Prepare(InsertSql("INSERT OR REPLACE",
+                                         "sweep_cost_models", kCostColumns)));
+  BindAll(q, r.run_id, r.sweep, r.board_kind, r.version_used, r.version_new,
+          r.mape_used, r.mape_new, r.reference_mape, r.points, r.samples,
+          r.note);
   return q.Run();
 }
 
 absl::StatusOr<std::vector<SweepCostRow>> SweepStore::CostRows(
     const std::string& run_id) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat(
-                      "SELECT ", kCostColumns,
-                      " FROM sweep_cost_models WHERE run_id = ?1 ORDER BY "
-                      "board_kind")));
-  q.Bind(1, run_id);
-  std::vector<SweepCostRow> out;
-  while (q.Step()) out.push_back(ReadCost(q));
-  if (!q.status().ok()) return q.status();
-  return out;
+  return QueryRows(*db_, ReadCost,
+                   absl::StrCat("SELECT ", kCostColumns,
+                                " FROM sweep_cost_models WHERE run_id = ?1 "
+                                "ORDER BY board_kind"),
+                   run_id);
 }
 
 absl::StatusOr<std::optional<SweepCostRow>> SweepStore::PreviousCostRow(
     const std::string& sweep, const std::string& board_kind,
     const std::string& exclude_run) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  SWEEP_ASSIGN(q, db_->Prepare(absl::StrCat(
-                      "SELECT ", kCostColumns,
-                      " FROM sweep_cost_models WHERE sweep = ?1 AND "
-                      "board_kind = ?2 AND run_id != ?3 AND points > 0 ORDER "
-                      "BY rowid DESC LIMIT 1")));
-  q.Bind(1, sweep).Bind(2, board_kind).Bind(3, exclude_run);
-  if (!q.Step()) {
-    if (!q.status().ok()) return q.status();
-    return std::optional<SweepCostRow>();
-  }
-  return std::optional<SweepCostRow>(ReadCost(q));
+  return QueryFirstRow(
+      *db_, ReadCost,
+      absl::StrCat("SELECT ", kCostColumns,
+                   " FROM sweep_cost_models WHERE sweep = ?1 AND board_kind = "
+                   "?2 AND run_id != ?3 AND points > 0 ORDER BY rowid DESC "
+                   "LIMIT 1"),
+      sweep, board_kind, exclude_run);
 }
 
 }  // namespace mcutune::tuner

@@ -3,23 +3,26 @@
 // ListJobs / GetJob / GetParetoFront / ListBoards for a bounded time.
 //
 //   mcutuned (subprocess, auth on, max_concurrent_jobs 5, port 0)
-//     ◄── UploadModel ds-cnn-kws, mcunet-vww0; StartTuning × 5 (qemu-f746,
-//         small measurement budgets)
+//     ◄── UploadModel ds-cnn-kws, mcunet-vww0; 5 job slots, each running
+//         one StartTuning (qemu-f746, small measurement budget) at a time:
+//         when a slot's job ends, the next starts (new seed), so five jobs
+//         are in flight for the whole duration
 //     ◄── 50 client threads: list/get in a loop (--think-ms between calls)
-//   every --sample-s: daemon RSS (/proc/PID/status VmRSS) and each job's
-//   measurements; at the end: errors (must be 0), RSS start/peak/end, the
-//   per-job progress table, p50/p99 per RPC; jobs still running are
-//   cancelled, the daemon is stopped with SIGTERM (graceful).
+//         on any job started so far
+//   every --sample-s: daemon RSS (/proc/PID/status VmRSS) and each slot's
+//   finished jobs + the current job's measurements; at the end: errors
+//   (must be 0; a job that ends FAILED is one), RSS start/peak/end, the
+//   per-slot progress table, fairness (measurements per slot, min/max and
+//   per model), p50/p99 per RPC; jobs still running are cancelled, the
+//   daemon is stopped with SIGTERM (graceful).
 //
 // Flags: --duration-s N (default 120; issue 10 asks for 600) --clients N
 //        --think-ms N (default 50) --budget N (default 6) --sample-s N
 //        --no-front (leave GetParetoFront out: it reads every candidate row
 //        of the job, thousands, under the database's one connection)
 // RSS is the daemon process alone (compilers and QEMU are its children).
-#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,8 +44,7 @@
 #include "graph/zoo/synthesizer.h"
 #include "graph/zoo/zoo.h"
 #include "proto/mcutune/v1/mcutune.grpc.pb.h"
-
-extern char** environ;
+#include "tests/testing/daemon_spawn.h"
 
 namespace {
 
@@ -74,13 +76,6 @@ long RssKb(pid_t pid) {
   return -1;
 }
 
-std::string ReadText(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class Daemon {
  public:
   explicit Daemon(const fs::path& dir) : dir_(dir) {}
@@ -95,51 +90,20 @@ class Daemon {
     c["farm_inventory"] = MCUTUNE_SOURCE_DIR "/configs/farm.json";
     c["limits"] = {{"max_concurrent_jobs", 5}};
     c["log_level"] = "warn";
-    std::ofstream(dir_ / "mcutuned.json") << c.dump(2);
-    const std::string log = (dir_ / "daemon.log").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    std::vector<std::string> args = {MCUTUNED, "--config",
-                                     (dir_ / "mcutuned.json").string()};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, MCUTUNED, &actions, nullptr,
-                               argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) return false;
-    const fs::path info = dir_ / "data" / "daemon.json";
-    for (int i = 0; i < 300 && !fs::exists(info); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    mcutune::testing::SpawnedDaemon d;
+    const std::string error =
+        mcutune::testing::SpawnDaemon(dir_, c, std::nullopt, &d);
+    if (!error.empty()) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      return false;
     }
-    if (!fs::exists(info)) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    grpc_ = nlohmann::json::parse(ReadText(info))["grpc"];
-    token_ = ReadText(dir_ / "data" / "client.token");
-    while (!token_.empty() && std::isspace(token_.back())) token_.pop_back();
+    pid_ = d.pid;
+    grpc_ = d.grpc;
+    token_ = d.token;
     return true;
   }
   // SIGTERM and wait (bounded: SIGKILL after 30 s). Returns the exit code.
-  int Stop() {
-    if (pid_ <= 0) return -1;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 300; ++i) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return -SIGKILL;
-  }
+  int Stop() { return mcutune::testing::StopDaemon(&pid_, SIGTERM); }
   pid_t pid() const { return pid_; }
   const std::string& grpc() const { return grpc_; }
   const std::string& token() const { return token_; }
@@ -185,6 +149,27 @@ class Client {
   std::string token_;
 };
 
+// Every job id started so far; clients pick one at random.
+class SharedJobs {
+ public:
+  void Add(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ids_.push_back(id);
+  }
+  std::string Pick(uint32_t r) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ids_.empty() ? "" : ids_[r % ids_.size()];
+  }
+  size_t Size() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ids_.size();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> ids_;
+};
+
 std::string Upload(Client& c, const std::string& zoo_name) {
   const mcutune::graph::Graph g = *mcutune::graph::zoo::Synthesize(
       mcutune::graph::zoo::FindInZoo(zoo_name)->arch, 1);
@@ -209,7 +194,7 @@ std::string Upload(Client& c, const std::string& zoo_name) {
 }
 
 void ClientLoop(const std::string& addr, const std::string& token,
-                const std::vector<std::string>& jobs, int think_ms,
+                SharedJobs& jobs, int think_ms,
                 bool front, const std::atomic<bool>& stop, Samples* out,
                 int seed) {
   Client c(addr, token);
@@ -223,7 +208,7 @@ void ClientLoop(const std::string& addr, const std::string& token,
         s);
   };
   for (int i = 0; !stop; ++i) {
-    const std::string& job = jobs[rng() % jobs.size()];
+    const std::string job = jobs.Pick(rng());
     switch (front ? i % 4 : (i % 3 == 2 ? 3 : i % 3)) {
       case 0:
         timed("ListJobs", [&] {
@@ -296,7 +281,7 @@ int main(int argc, char** argv) {
   Daemon daemon(dir);
   if (!daemon.Start()) {
     std::fprintf(stderr, "mcutuned did not start:\n%s\n",
-                 ReadText(dir / "daemon.log").c_str());
+                 mcutune::testing::ReadWholeFile(dir / "daemon.log").c_str());
     return 1;
   }
   const long rss_start = RssKb(daemon.pid());
@@ -307,28 +292,44 @@ int main(int argc, char** argv) {
     model_ids[n] = Upload(admin, n);
     if (model_ids[n].empty()) return 1;
   }
-  std::vector<std::string> jobs, job_models;
-  for (int k = 0; k < 5; ++k) {
-    const std::string& n = names[k % names.size()];
+  // Five slots; each runs one job at a time and starts the next when its
+  // job ends. Clients pick among every job started so far.
+  struct Slot {
+    std::string model, job;
+    int finished = 0;           // jobs of this slot that ended DONE
+    int64_t measured_done = 0;  // measurements of those jobs
+    int64_t current = 0;        // measurements of the running job
+  };
+  std::vector<Slot> slots(5);
+  SharedJobs all_jobs;
+  int seed = 0, failed_jobs = 0;
+  std::string first_job_failure;
+  auto start_job = [&](Slot* slot) -> bool {
     pb::StartTuningRequest r;
-    r.set_model_id(model_ids[n]);
+    r.set_model_id(model_ids[slot->model]);
     r.add_board_kinds("qemu-f746");
     r.set_measurement_budget(f.budget);
     r.set_batch_size(2);
     r.set_runs_per_measurement(1);
-    r.set_seed(k + 1);
+    r.set_seed(++seed);
     r.set_label("load-bench");
     pb::Job j;
     grpc::Status s = admin.stub().StartTuning(admin.Ctx().get(), r, &j);
     if (!s.ok()) {
       std::fprintf(stderr, "StartTuning: %s\n", s.error_message().c_str());
-      return 1;
+      return false;
     }
-    jobs.push_back(j.id());
-    job_models.push_back(n);
+    slot->job = j.id();
+    slot->current = 0;
+    all_jobs.Add(j.id());
+    return true;
+  };
+  for (size_t k = 0; k < slots.size(); ++k) {
+    slots[k].model = names[k % names.size()];
+    if (!start_job(&slots[k])) return 1;
   }
-  std::printf("daemon_load_bench: %d s, 5 jobs (qemu-f746 x2 of "
-              "configs/farm.json, budget %d, batch 2), %d clients "
+  std::printf("daemon_load_bench: %d s, 5 job slots kept busy (qemu-f746 x2 "
+              "of configs/farm.json, budget %d, batch 2), %d clients "
               "(list/get, %d ms think time)\n",
               f.duration_s, f.budget, f.clients, f.think_ms);
 
@@ -337,10 +338,11 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (int i = 0; i < f.clients; ++i) {
     threads.emplace_back(ClientLoop, daemon.grpc(), daemon.token(),
-                         std::cref(jobs), f.think_ms, f.front, std::cref(stop),
-                         &samples, i + 1);
+                         std::ref(all_jobs), f.think_ms, f.front,
+                         std::cref(stop), &samples, i + 1);
   }
-  // Sample RSS and progress until the duration passes.
+  // Poll the slots every second (restart ended jobs), sample RSS and
+  // progress every --sample-s, until the duration passes.
   struct Row {
     double t;
     long rss;
@@ -353,41 +355,63 @@ int main(int argc, char** argv) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
   };
   double next_sample = 0;
-  std::vector<std::string> final_state(jobs.size());
   while (elapsed() < f.duration_s) {
     const long rss = RssKb(daemon.pid());
     rss_peak = std::max(rss_peak, rss);
-    if (elapsed() >= next_sample) {
-      Row row{elapsed(), rss, {}};
-      for (size_t k = 0; k < jobs.size(); ++k) {
-        pb::GetJobRequest r;
-        r.set_job_id(jobs[k]);
-        pb::Job j;
-        grpc::Status s = admin.stub().GetJob(admin.Ctx().get(), r, &j);
-        const auto& p = j.progress();
-        row.cells.push_back(
-            s.ok() ? std::to_string(p.measurements_done() +
-                                    p.measurements_failed()) +
-                         "/" + std::to_string(p.builds_done()) + " " +
-                         j.phase().substr(0, 4)
-                   : "err");
-        final_state[k] = s.ok() ? pb::JobState_Name(j.state()) : "?";
+    std::vector<std::string> cells;
+    for (Slot& slot : slots) {
+      pb::GetJobRequest r;
+      r.set_job_id(slot.job);
+      pb::Job j;
+      grpc::Status s = admin.stub().GetJob(admin.Ctx().get(), r, &j);
+      if (!s.ok()) {
+        cells.push_back("err");
+        continue;
       }
-      rows.push_back(std::move(row));
+      const auto& p = j.progress();
+      slot.current = p.measurements_done();
+      cells.push_back(std::to_string(slot.finished) + "+" +
+                      std::to_string(p.measurements_done() +
+                                     p.measurements_failed()) +
+                      "/" + std::to_string(p.builds_done()) + " " +
+                      j.phase().substr(0, 4));
+      const bool ended = j.state() == pb::JOB_STATE_DONE ||
+                         j.state() == pb::JOB_STATE_FAILED ||
+                         j.state() == pb::JOB_STATE_CANCELLED;
+      if (!ended) continue;
+      if (j.state() == pb::JOB_STATE_DONE) {
+        ++slot.finished;
+        slot.measured_done += p.measurements_done();
+      } else {
+        ++failed_jobs;
+        if (first_job_failure.empty()) {
+          first_job_failure = slot.job + " " + pb::JobState_Name(j.state()) +
+                              ": " + j.error();
+        }
+      }
+      slot.current = 0;
+      if (elapsed() < f.duration_s && !start_job(&slot)) ++failed_jobs;
+    }
+    if (elapsed() >= next_sample) {
+      rows.push_back({elapsed(), rss, cells});
       next_sample += f.sample_s;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   stop = true;
   for (std::thread& t : threads) t.join();
   const double wall = elapsed();
   const long rss_end = RssKb(daemon.pid());
   rss_peak = std::max(rss_peak, rss_end);
-  // Progress table: per sample, per job "measurements/builds phase".
-  std::printf("\nper-job progress (measurements incl. failed / builds, "
-              "phase) and daemon RSS:\n%7s %9s", "t [s]", "RSS [MB]");
-  for (size_t k = 0; k < jobs.size(); ++k) {
-    std::printf(" %16s", (std::to_string(k + 1) + ":" + job_models[k]).c_str());
+  // Progress table: per sample, per slot "finished jobs + measurements of
+  // the current one, phase".
+  std::printf("\nper-slot progress (jobs finished + the running job's "
+              "measurements incl. failed / builds, its phase) and daemon "
+              "RSS:\n"
+              "%7s %9s", "t [s]", "RSS [MB]");
+  for (size_t k = 0; k < slots.size(); ++k) {
+    std::printf(" %16s",
+                (std::to_string(k + 1) + ":" + slots[k].model).c_str());
   }
   std::printf("\n");
   for (const Row& r : rows) {
@@ -395,9 +419,27 @@ int main(int argc, char** argv) {
     for (const std::string& c : r.cells) std::printf(" %16s", c.c_str());
     std::printf("\n");
   }
-  std::printf("final states:");
-  for (size_t k = 0; k < jobs.size(); ++k) {
-    std::printf(" %zu=%s", k + 1, final_state[k].c_str());
+  // Fairness: measurements per slot (finished jobs + the running one),
+  // min/max over all slots and within each model.
+  std::printf("\nfairness: measurements per slot (jobs finished):");
+  std::map<std::string, std::pair<int64_t, int64_t>> per_model;  // min, max
+  int64_t lo = INT64_MAX, hi = 0;
+  int jobs_done = 0;
+  for (size_t k = 0; k < slots.size(); ++k) {
+    const int64_t m = slots[k].measured_done + slots[k].current;
+    jobs_done += slots[k].finished;
+    std::printf(" %zu=%lld (%d)", k + 1, static_cast<long long>(m),
+                slots[k].finished);
+    lo = std::min(lo, m);
+    hi = std::max(hi, m);
+    auto [it, fresh] = per_model.try_emplace(slots[k].model, m, m);
+    it->second.first = std::min(it->second.first, m);
+    it->second.second = std::max(it->second.second, m);
+  }
+  std::printf("\n  min/max all slots %.2f", hi > 0 ? double(lo) / hi : 0.0);
+  for (const auto& [model, mm] : per_model) {
+    std::printf("; %s %.2f", model.c_str(),
+                mm.second > 0 ? double(mm.first) / mm.second : 0.0);
   }
   std::printf("\n\n%-15s %10s %10s %10s\n", "rpc", "calls", "p50 [ms]",
               "p99 [ms]");
@@ -408,22 +450,27 @@ int main(int argc, char** argv) {
                 Quantile(v, 0.5), Quantile(v, 0.99));
   }
   // Jobs still running are cancelled; the daemon stops gracefully.
-  for (const std::string& id : jobs) {
+  for (const Slot& slot : slots) {
     pb::CancelJobRequest r;
-    r.set_job_id(id);
+    r.set_job_id(slot.job);
     pb::Job j;
     (void)admin.stub().CancelJob(admin.Ctx().get(), r, &j);
   }
   const int exit_code = daemon.Stop();
   std::printf(
-      "\nSUMMARY %zu calls in %.0f s (%.0f/s), %d errors; daemon RSS start "
-      "%.1f MB, peak %.1f MB, end %.1f MB; SIGTERM exit %d\n",
-      calls, wall, calls / wall, samples.errors.load(), rss_start / 1024.0,
-      rss_peak / 1024.0, rss_end / 1024.0, exit_code);
+      "\nSUMMARY %zu calls in %.0f s (%.0f/s), %d errors; %zu jobs started, "
+      "%d done, %d failed; daemon RSS start %.1f MB, peak %.1f MB, end "
+      "%.1f MB; SIGTERM exit %d\n",
+      calls, wall, calls / wall, samples.errors.load(), all_jobs.Size(),
+      jobs_done, failed_jobs, rss_start / 1024.0, rss_peak / 1024.0,
+      rss_end / 1024.0, exit_code);
+  if (!first_job_failure.empty()) {
+    std::printf("  first failed job: %s\n", first_job_failure.c_str());
+  }
   for (const auto& [rpc, e] : samples.first_error) {
     std::printf("  first %s error: %s\n", rpc.c_str(), e.c_str());
   }
-  const bool ok = samples.errors == 0 && exit_code == 0;
+  const bool ok = samples.errors == 0 && failed_jobs == 0 && exit_code == 0;
   if (ok) fs::remove_all(dir);
   else std::printf("  work dir kept: %s\n", dir.string().c_str());
   return ok ? 0 : 1;

@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "tests/testing/cli_runner.h"
+#include "tests/testing/daemon_spawn.h"
 
-extern char** environ;
 
 namespace mcutune::testing {
 
@@ -61,50 +61,16 @@ class DaemonProcess {
   }
 
   void Start() {
-    std::filesystem::create_directories(dir_ / "data");
-    std::filesystem::remove(dir_ / "data" / "daemon.json");
-    std::ofstream(dir_ / "mcutuned.json") << config_.dump(2);
-    const std::string log = (dir_ / "daemon.log").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    std::vector<std::string> args = {MCUTUNED, "--config",
-                                     (dir_ / "mcutuned.json").string()};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env_storage =
-        env_.value_or(std::vector<std::string>{});
-    std::vector<char*> envp;
-    for (std::string& e : env_storage) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    REQUIRE(posix_spawn(&pid_, MCUTUNED, &actions, nullptr, argv.data(),
-                        env_ ? envp.data() : environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    for (int i = 0;
-         i < 200 && !std::filesystem::exists(dir_ / "data" / "daemon.json");
-         ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    INFO(Log());
-    REQUIRE(std::filesystem::exists(dir_ / "data" / "daemon.json"));
-    const nlohmann::json info =
-        nlohmann::json::parse(ReadFileText(dir_ / "data" / "daemon.json"));
-    grpc_ = info["grpc"];
-    http_ = info["http"];
+    SpawnedDaemon d;
+    const std::string error = SpawnDaemon(dir_, config_, env_, &d);
+    INFO(error);
+    REQUIRE(error.empty());
+    pid_ = d.pid;
+    grpc_ = d.grpc;
+    http_ = d.http;
   }
   // Sends `sig` and reaps the process (SIGTERM: graceful, bounded wait).
-  int Stop(int sig) {
-    if (pid_ <= 0) return -1;
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
+  int Stop(int sig) { return StopDaemon(&pid_, sig); }
   // True while the process runs (not exited, not killed).
   bool Alive() const {
     if (pid_ <= 0) return false;

@@ -6,10 +6,8 @@
 // answer /healthz, accept a valid upload, and its resident memory must not
 // have grown by more than a bound. Also: bundle extraction never writes
 // through a symbolic link, and bundles never carry one.
-#include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,9 +20,8 @@
 #include "graph/tflite_reader.h"
 #include "server/common/tar_archive.h"
 #include "tests/server/daemon_fixture.h"
+#include "tests/testing/daemon_spawn.h"
 #include "tests/testing/hostile_models.h"
-
-extern char** environ;
 
 namespace mcutune::testing {
 namespace {
@@ -51,44 +48,18 @@ class LiveDaemon {
       c["farm_inventory"] = (dir / "farm.json").string();
     }
     c["limits"] = {{"max_model_bytes", kMaxModelBytes}};
-    std::ofstream(dir / "mcutuned.json") << c.dump(2);
-    const std::string log = (dir / "daemon.log").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    std::vector<std::string> args = {MCUTUNED, "--config",
-                                     (dir / "mcutuned.json").string()};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    REQUIRE(posix_spawn(&pid_, MCUTUNED, &actions, nullptr, argv.data(),
-                        environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    const fs::path info = dir / "data" / "daemon.json";
-    for (int i = 0; i < 300 && !fs::exists(info); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    INFO(ReadFileText(dir / "daemon.log"));
-    REQUIRE(fs::exists(info));
-    const nlohmann::json j = nlohmann::json::parse(ReadFileText(info));
-    grpc_ = j["grpc"];
-    http_ = j["http"];
-    token_ = ReadFileText(dir / "data" / "client.token");
-    while (!token_.empty() && std::isspace(static_cast<unsigned char>(token_.back()))) {
-      token_.pop_back();
-    }
+    SpawnedDaemon d;
+    const std::string error = SpawnDaemon(dir, c, std::nullopt, &d);
+    INFO(error);
+    REQUIRE(error.empty());
+    pid_ = d.pid;
+    grpc_ = d.grpc;
+    http_ = d.http;
+    token_ = d.token;
     channel_ = grpc::CreateChannel(grpc_, grpc::InsecureChannelCredentials());
     stub_ = pb::Tuning::NewStub(channel_);
   }
-  ~LiveDaemon() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
+  ~LiveDaemon() { StopDaemon(&pid_, SIGTERM); }
 
   // Still running (not exited, not killed by a signal).
   bool Alive() {
