@@ -46,16 +46,28 @@ echo "  measurement: $out/measurement.json"
 echo
 echo "== the tuning service: mcutuned with the virtual boards of configs/farm.json"
 daemon_dir="$out/mcutuned"
+# A daemon left running by an earlier demo is stopped first.
+if [ -f "$daemon_dir/daemon.json" ]; then
+  old=$(grep -o '"pid":[0-9]*' "$daemon_dir/daemon.json" | cut -d: -f2)
+  if [ -n "$old" ] && grep -q mcutuned "/proc/$old/cmdline" 2>/dev/null; then
+    kill "$old" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+  fi
+fi
 rm -rf "$daemon_dir"
 mkdir -p "$daemon_dir"
 # configs/mcutuned.json with free ports and the demo's data dir.
 sed -e 's/127.0.0.1:50051/127.0.0.1:0/' -e 's/127.0.0.1:8080/127.0.0.1:0/' \
     -e "s#out/mcutuned#$daemon_dir#g" configs/mcutuned.json > "$daemon_dir.json"
-"$build/bin/mcutuned" --config "$daemon_dir.json" 2> "$daemon_dir.log" &
+# Its own session, so it outlives `make demo` and serves the dashboard
+# afterwards; stopped here only when the demo fails.
+setsid "$build/bin/mcutuned" --config "$daemon_dir.json" < /dev/null \
+  > "$daemon_dir.log" 2>&1 &
 daemon_pid=$!
-trap 'kill $daemon_pid 2>/dev/null; wait $daemon_pid 2>/dev/null || true' EXIT
+trap 'status=$?; if [ $status -ne 0 ]; then kill $daemon_pid 2>/dev/null || true; fi' EXIT
 for _ in $(seq 100); do [ -f "$daemon_dir/daemon.json" ] && break; sleep 0.1; done
 grpc=$(grep -o '"grpc":"[^"]*"' "$daemon_dir/daemon.json" | cut -d'"' -f4)
+http=$(grep -o '"http":"[^"]*"' "$daemon_dir/daemon.json" | cut -d'"' -f4)
 export MCUTUNE_SERVER="$grpc" MCUTUNE_TOKEN_FILE="$daemon_dir/client.token"
 "$cli" boards --available
 echo
@@ -73,5 +85,6 @@ echo
 echo "  daemon:      $daemon_dir (log $daemon_dir.log, HTTP API: see $daemon_dir/daemon.json)"
 echo "  front:       $out/front.txt"
 echo "  bundle:      $out/bundle-$best (make; mcutune exec $out/bundle-$best --board qemu-f746)"
-echo "  dashboard:   $build/bin/mcutuned --config configs/mcutuned.json, then open"
-echo "               http://127.0.0.1:8080/ with the token of out/mcutuned/client.token (docs/dashboard.md)"
+echo "  dashboard:   http://$http/  (token: $(cat "$daemon_dir/client.token"), also in $daemon_dir/client.token; docs/dashboard.md)"
+echo "  CLI:         MCUTUNE_SERVER=$grpc MCUTUNE_TOKEN_FILE=$daemon_dir/client.token $cli jobs"
+echo "  mcutuned keeps running for the dashboard (pid $daemon_pid); stop it with: kill $daemon_pid"

@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
   // Part 1: layer-wise instructions per MAC.
   std::vector<Job> jobs;
   std::map<std::string, std::vector<space::Plan>> spaces;
-  for (const std::string& board : {"qemu-f746", "qemu-f469"}) {
+  for (const std::string board : {"qemu-f746", "qemu-f469"}) {
     for (const std::string& m : models) {
       space::Constraints c;
       absl::StatusOr<space::SpaceResult> s =
@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
       for (const space::Plan& p : s->plans) {
         if (p.candidate.strategy != space::Strategy::kLayerwise) continue;
         for (const char* v : {"dsp", "portable", "naive"}) {
-          jobs.push_back({m, board, v, &graphs[m], p});
+          jobs.push_back({m, board, v, &graphs[m], p, -1, ""});
         }
         break;  // the first layer-wise candidate (model order, in place)
       }
@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
       if (c.n_patch == worst->candidate.n_patch && c.split_idx == worst->candidate.split_idx &&
           (c.strategy == space::Strategy::kPatch || c.strategy == space::Strategy::kStream1D ||
            c.strategy == space::Strategy::kStream2D)) {
-        patch_jobs.push_back({m, "qemu-f746", space::StrategyName(c.strategy), &graphs[m], p});
+        patch_jobs.push_back({m, "qemu-f746", space::StrategyName(c.strategy), &graphs[m], p, -1, ""});
       }
     }
   }

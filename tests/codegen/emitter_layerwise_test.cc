@@ -27,7 +27,7 @@ std::vector<space::Plan> LayerwisePlans(const graph::Graph& g) {
 // them, every layer-wise candidate, both rounding modes, two inputs.
 TEST_CASE("layer-wise code is bit-exact on the host in both rounding modes",
           "[emitter]") {
-  for (const std::string& name : {"mcunet-vww0", "proxyless-w0.3",
+  for (const char* name : {"mcunet-vww0", "proxyless-w0.3",
                                   "mcunet-in1"}) {
     for (graph::RequantMode mode : {graph::RequantMode::kSingleRounding,
                                     graph::RequantMode::kDoubleRounding}) {
