@@ -57,6 +57,7 @@ absl::StatusOr<CalibrationData> Parse(const json& j,
   d.toolchain = j.value("toolchain", "");
   d.created_at = j.value("created_at", "");
   d.generated_by = j.value("generated_by", "");
+  d.codegen = j.value("codegen", "");
   if (j.contains("calibration")) {
     const json& c = j["calibration"];
     d.seconds = c.value("seconds", 0.0);
@@ -141,6 +142,7 @@ std::string FormatCalibrationData(const CalibrationData& d) {
   j["toolchain"] = d.toolchain;
   j["created_at"] = d.created_at;
   j["generated_by"] = d.generated_by;
+  if (!d.codegen.empty()) j["codegen"] = d.codegen;
   j["calibration"] = {
       {"seconds", std::round(d.seconds * 10) / 10},
       {"measure_seconds", std::round(d.measure_seconds * 10) / 10},
@@ -270,7 +272,8 @@ absl::Status ImportCalibrationData(ModelStore& store,
 }
 
 absl::StatusOr<std::vector<std::string>> ImportShippedData(
-    ModelStore& store, const std::string& dir) {
+    ModelStore& store, const std::string& dir,
+    const std::string& current_codegen) {
   std::vector<std::string> imported;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return imported;
@@ -294,6 +297,14 @@ absl::StatusOr<std::vector<std::string>> ImportShippedData(
         store.LatestModel(d->board_kind);
     if (!have.ok()) return have.status();
     if (*have) continue;
+    if (!current_codegen.empty() && d->codegen != current_codegen) {
+      Logger()->warn(
+          "{}: measured with codegen '{}', the kernels are now '{}': "
+          "predictions may be off until `mcutune model calibrate "
+          "--board-kind {} --refresh`",
+          p.string(), d->codegen.empty() ? "unknown" : d->codegen,
+          current_codegen, d->board_kind);
+    }
     if (absl::Status s = ImportCalibrationData(store, *d); !s.ok()) return s;
     imported.push_back(d->board_kind);
   }

@@ -11,7 +11,9 @@
 //   "format", "board_kind", "measured_on" (the kind whose QEMU machine ran
 //   the firmware; kinds sharing machine and core count identical
 //   instructions), "machine", "core", "unit", "toolchain", "created_at",
-//   "generated_by" (the command line),
+//   "generated_by" (the command line), "codegen" (the code generator's
+//   version that built the samples, tuner::CodegenVersion(): the kernel and
+//   firmware sources' hash; absent in older files),
 //   "calibration": {"seconds" (this run), "measure_seconds" (building and
 //   running every sample, summed), "builds", "runs", "cached", "failed"},
 //   "feature_set_version", "feature_names": [names, in FeatureNames() order],
@@ -42,6 +44,7 @@ struct CalibrationData {
   std::string toolchain;
   std::string created_at;
   std::string generated_by;
+  std::string codegen;  // "" when the file predates the field
   double seconds = 0;  // wall time of the calibration run
   int builds = 0;      // firmware builds done by it
   int runs = 0;        // QEMU runs done by it
@@ -79,9 +82,13 @@ absl::Status ImportCalibrationData(ModelStore& store,
 // Imports every <dir>/*.json whose board kind has no "linear" model in the
 // store yet; returns the kinds imported. A missing dir imports nothing; a
 // file of another feature-set version is skipped with a warning (the data
-// needs a refresh); any other malformed file is an error naming it.
+// needs a refresh); any other malformed file is an error naming it. With
+// `current_codegen` set, data whose "codegen" differs (kernels changed since
+// it was measured: its predictions are off by the kernels' speed-up) is
+// imported with a warning naming the refresh command.
 absl::StatusOr<std::vector<std::string>> ImportShippedData(
-    ModelStore& store, const std::string& dir = DefaultCostModelsDir());
+    ModelStore& store, const std::string& dir = DefaultCostModelsDir(),
+    const std::string& current_codegen = "");
 
 }  // namespace mcutune::cost_model
 

@@ -3,6 +3,9 @@
 #include <cstring>
 #include <string>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "server/cli/commands.h"
 
 namespace {
@@ -61,6 +64,8 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  // Library warnings go to stderr: stdout carries the data (--json, --csv).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("mcutune"));
   const std::string command = argv[1];
   mcutune::cli::Args args(argv + 2, argv + argc);
   if (command == "inspect") return mcutune::cli::RunInspect(args);

@@ -41,6 +41,7 @@
 #include "tuner/space/board.h"
 #include "tuner/space/candidate_family.h"
 #include "tuner/space/enumerate.h"
+#include "tuner/sweep_inputs.h"
 
 namespace mcutune::cli {
 namespace {
@@ -475,6 +476,7 @@ int RunModelCalibrate(const Args& args) {
   d.machine = board->qemu_machine;
   d.core = board->core;
   d.toolchain = *toolchain;
+  d.codegen = tuner::CodegenVersion();
   d.created_at = Now();
   d.generated_by = absl::StrCat("mcutune model calibrate --board-kind ", r.kind,
                                 r.share_from.empty()

@@ -40,6 +40,7 @@
 #include "tuner/measurer.h"
 #include "tuner/store.h"
 #include "tuner/sweep_manager.h"
+#include "tuner/sweep_inputs.h"
 
 namespace mcutune::server {
 
@@ -176,7 +177,9 @@ absl::Status Daemon::Start() {
   if (!cost_store.ok()) return cost_store.status();
   s.cost_store = std::move(*cost_store);
   absl::StatusOr<std::vector<std::string>> seeded =
-      cost_model::ImportShippedData(*s.cost_store);
+      cost_model::ImportShippedData(*s.cost_store,
+                                    cost_model::DefaultCostModelsDir(),
+                                    tuner::CodegenVersion());
   if (!seeded.ok()) return seeded.status();
   if (!seeded->empty()) {
     log->info(
