@@ -9,7 +9,10 @@
 //   sees an in-place pair).
 // - Feasible offsets are 0 and the end of every placed rectangle that
 //   overlaps the group in time (the lowest feasible offset is always one).
-// - Every heuristic is run; the smallest arena wins (ties: first tried).
+// - Heuristics run in a fixed order until one reaches the live lower bound;
+//   the smallest arena wins (ties: first tried).
+// - Working storage (groups, orders, placement scratch) is kept per thread:
+//   the design-space enumeration calls this tens of thousands of times.
 #include "tuner/space/arena_planner.h"
 
 #include <algorithm>
@@ -27,18 +30,22 @@ struct Member {
   int64_t bytes;
 };
 
+// Alias groups, flat: group g owns members [begin, end) of Groups::members
+// (in the order of `ids`); groups in the order their roots first appear.
 struct Group {
-  std::vector<Member> members;
+  int begin = 0, end = 0;
   int first = 0, last = 0;  // union of the members' lifetimes
   int64_t bytes = 0;        // largest member
+  int size() const { return end - begin; }
 };
 
-struct Placed {
-  int first, last;
-  int64_t offset, bytes;
+struct Groups {
+  std::vector<Member> members;
+  std::vector<Group> groups;
 };
 
 enum class Order { kSize, kSizeThenLength, kLength, kStart, kArea };
+constexpr int kOrders = 5;
 enum class Fit { kFirst, kBest };
 
 struct Heuristic {
@@ -61,97 +68,162 @@ constexpr Heuristic kHeuristics[] = {
     {Order::kArea, Fit::kBest, false, "area/best-fit"},
 };
 
+struct Placed {
+  int first, last;
+  int64_t offset, bytes;
+};
+
+// A group's sort keys for one Order (ascending), ties by group index: the
+// order a stable sort by the heuristic's comparison gives.
+struct Keyed {
+  int64_t k1, k2;
+  int index;
+  bool operator<(const Keyed& o) const {
+    if (k1 != o.k1) return k1 < o.k1;
+    if (k2 != o.k2) return k2 < o.k2;
+    return index < o.index;
+  }
+};
+
+// Working storage of one PlanArena / LiveLowerBound call.
+struct Workspace {
+  Groups gs;
+  std::vector<int> group_of_root, group_of;
+  std::vector<int64_t> live, group_live;
+  std::vector<Member> sorted;
+  std::vector<Keyed> keyed;
+  std::vector<int> orders[kOrders];
+  std::vector<int64_t> offsets, best_offsets;
+  std::vector<Placed> placed;
+  std::vector<std::pair<const Placed*, int64_t>> conflicts;
+  std::vector<int64_t> candidates;
+};
+
+Workspace& ThreadWorkspace() {
+  thread_local Workspace ws;
+  return ws;
+}
+
 int RootOf(const std::vector<Buffer>& buffers, int id) {
   int guard = static_cast<int>(buffers.size());
   while (buffers[id].alias_of >= 0 && guard-- > 0) id = buffers[id].alias_of;
   return id;
 }
 
-std::vector<Group> MakeGroups(const std::vector<int>& ids,
-                              const std::vector<Buffer>& buffers) {
-  std::vector<int> group_of_root(buffers.size(), -1);
-  std::vector<Group> groups;
-  for (int id : ids) {
-    const int root = RootOf(buffers, id);
+// Fills ws->gs with the alias groups of `ids`.
+void MakeGroups(const std::vector<int>& ids, const std::vector<Buffer>& buffers,
+                Workspace* ws) {
+  Groups& out = ws->gs;
+  out.groups.clear();
+  std::vector<int>& group_of_root = ws->group_of_root;
+  group_of_root.assign(buffers.size(), -1);
+  std::vector<int>& group_of = ws->group_of;
+  group_of.resize(ids.size());
+  for (size_t k = 0; k < ids.size(); ++k) {
+    const int root = RootOf(buffers, ids[k]);
     if (group_of_root[root] < 0) {
-      group_of_root[root] = static_cast<int>(groups.size());
-      groups.emplace_back();
+      group_of_root[root] = static_cast<int>(out.groups.size());
+      out.groups.emplace_back();
     }
-    Group& g = groups[group_of_root[root]];
-    const Buffer& b = buffers[id];
-    g.members.push_back({id, b.first_step, b.last_step, b.bytes});
-    if (g.members.size() == 1) {
+    group_of[k] = group_of_root[root];
+    ++out.groups[group_of[k]].end;  // member count for now
+  }
+  int next = 0;
+  for (Group& g : out.groups) {
+    g.begin = next;
+    next += g.end;
+    g.end = g.begin;
+  }
+  out.members.resize(ids.size());
+  for (size_t k = 0; k < ids.size(); ++k) {
+    Group& g = out.groups[group_of[k]];
+    const Buffer& b = buffers[ids[k]];
+    out.members[g.end] = {ids[k], b.first_step, b.last_step, b.bytes};
+    if (g.end == g.begin) {
       g.first = b.first_step;
       g.last = b.last_step;
     }
+    ++g.end;
     g.first = std::min(g.first, b.first_step);
     g.last = std::max(g.last, b.last_step);
     g.bytes = std::max(g.bytes, b.bytes);
   }
-  return groups;
 }
 
-std::vector<int> SortGroups(const std::vector<Group>& groups, Order order) {
-  std::vector<int> idx(groups.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  auto length = [&](int i) { return groups[i].last - groups[i].first + 1; };
-  std::stable_sort(idx.begin(), idx.end(), [&](int a, int b) {
-    const Group& ga = groups[a];
-    const Group& gb = groups[b];
+// The groups in placement order: largest first (kSize), then by length
+// (kSizeThenLength), longest first then largest (kLength), earliest start
+// then largest (kStart), largest area (kArea); ties keep group order.
+void SortGroups(Order order, Workspace* ws, std::vector<int>* idx) {
+  const std::vector<Group>& groups = ws->gs.groups;
+  std::vector<Keyed>& keyed = ws->keyed;
+  keyed.resize(groups.size());
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const Group& g = groups[i];
+    const int64_t length = g.last - g.first + 1;
+    Keyed& k = keyed[i];
+    k.index = static_cast<int>(i);
+    k.k2 = 0;
     switch (order) {
       case Order::kSize:
-        return ga.bytes > gb.bytes;
+        k.k1 = -g.bytes;
+        break;
       case Order::kSizeThenLength:
-        if (ga.bytes != gb.bytes) return ga.bytes > gb.bytes;
-        return length(a) > length(b);
+        k.k1 = -g.bytes;
+        k.k2 = -length;
+        break;
       case Order::kLength:
-        if (length(a) != length(b)) return length(a) > length(b);
-        return ga.bytes > gb.bytes;
+        k.k1 = -length;
+        k.k2 = -g.bytes;
+        break;
       case Order::kStart:
-        if (ga.first != gb.first) return ga.first < gb.first;
-        return ga.bytes > gb.bytes;
+        k.k1 = g.first;
+        k.k2 = -g.bytes;
+        break;
       case Order::kArea:
-        return ga.bytes * length(a) > gb.bytes * length(b);
+        k.k1 = -(g.bytes * length);
+        break;
     }
-    return false;
-  });
-  return idx;
+  }
+  std::sort(keyed.begin(), keyed.end());
+  idx->resize(groups.size());
+  for (size_t i = 0; i < groups.size(); ++i) (*idx)[i] = keyed[i].index;
 }
 
-// Places every group with one heuristic; returns the offset of each group's
-// root (by group index) and the arena size through `arena`.
-std::vector<int64_t> PlaceAll(const std::vector<Group>& groups,
-                              const Heuristic& h, int64_t* arena) {
-  std::vector<int64_t> offsets(groups.size(), 0);
-  std::vector<Placed> placed;
-  size_t n_members = 0;
-  for (const Group& g : groups) n_members += g.members.size();
-  placed.reserve(n_members);
-  // Reused across groups to avoid an allocation per group.
-  std::vector<std::pair<const Placed*, int64_t>> conflicts;
-  std::vector<int64_t> candidates;
+// Places every group in `order` with one heuristic; writes the offset of
+// each group's root (by group index) to ws->offsets and returns the arena
+// size.
+int64_t PlaceAll(const std::vector<int>& order, const Heuristic& h,
+                 Workspace* ws) {
+  const Groups& gs = ws->gs;
+  ws->offsets.assign(gs.groups.size(), 0);
+  std::vector<Placed>& placed = ws->placed;
+  placed.clear();
+  placed.reserve(gs.members.size());
+  std::vector<std::pair<const Placed*, int64_t>>& conflicts = ws->conflicts;
+  std::vector<int64_t>& candidates = ws->candidates;
   int64_t top = 0;
-  for (int gi : SortGroups(groups, h.order)) {
-    const Group& g = groups[gi];
+  for (int gi : order) {
+    const Group& g = gs.groups[gi];
     const Member block = {-1, g.first, g.last, g.bytes};
-    const Member* members = h.block ? &block : g.members.data();
+    const Member* members = h.block ? &block : gs.members.data() + g.begin;
     const Member* members_end =
-        h.block ? &block + 1 : g.members.data() + g.members.size();
+        h.block ? &block + 1 : gs.members.data() + g.end;
     // Placed rectangles overlapping some member in time, with the largest
     // member bytes they constrain.
     conflicts.clear();
+    candidates.assign(1, 0);
     for (const Placed& p : placed) {
+      if (p.first > g.last || g.first > p.last) continue;  // no member can
       int64_t need = -1;
       for (const Member* m = members; m != members_end; ++m) {
         if (m->first <= p.last && p.first <= m->last) {
           need = std::max(need, m->bytes);
         }
       }
-      if (need >= 0) conflicts.emplace_back(&p, need);
-    }
-    candidates.assign(1, 0);
-    for (const auto& [p, need] : conflicts) {
-      candidates.push_back(p->offset + p->bytes);
+      if (need >= 0) {
+        conflicts.emplace_back(&p, need);
+        candidates.push_back(p.offset + p.bytes);
+      }
     }
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()),
@@ -186,60 +258,70 @@ std::vector<int64_t> PlaceAll(const std::vector<Group>& groups,
       }
     }
     assert(best >= 0);  // the end of the highest conflict is always free
-    offsets[gi] = best;
+    ws->offsets[gi] = best;
     for (const Member* m = members; m != members_end; ++m) {
       placed.push_back({m->first, m->last, best, m->bytes});
     }
     top = std::max(top, best + g.bytes);
   }
-  *arena = top;
-  return offsets;
+  return top;
 }
 
-// Max over steps of the bytes live in `groups` (a group counts its largest
+// Max over steps of the bytes live in ws->gs (a group counts its largest
 // live member).
-int64_t GroupsLowerBound(const std::vector<Group>& groups) {
+int64_t GroupsLowerBound(Workspace* ws) {
+  const Groups& gs = ws->gs;
   int last_step = -1;
-  for (const Group& g : groups) last_step = std::max(last_step, g.last);
+  for (const Group& g : gs.groups) last_step = std::max(last_step, g.last);
   if (last_step < 0) return 0;
-  std::vector<int64_t> live(last_step + 2, 0);
-  std::vector<int64_t> group_live;
-  std::vector<size_t> order;
-  for (const Group& g : groups) {
-    if (g.members.size() == 1) {  // difference array
-      live[g.first] += g.bytes;
-      live[g.last + 1] -= g.bytes;
+  std::vector<int64_t>& live = ws->live;
+  live.assign(last_step + 2, 0);
+  auto add = [&](int lo, int hi, int64_t bytes) {  // difference array
+    live[lo] += bytes;
+    live[hi + 1] -= bytes;
+  };
+  std::vector<int64_t>& group_live = ws->group_live;
+  std::vector<Member>& sorted = ws->sorted;
+  for (const Group& g : gs.groups) {
+    if (g.size() == 1) {
+      add(g.first, g.last, g.bytes);
       continue;
     }
     // The group's live bytes (largest live member) are zero outside its
     // members' lifetimes, so only clusters of chain-overlapping members
     // need a dense pass (per-patch instances of one tensor are disjoint).
-    order.clear();
-    for (size_t k = 0; k < g.members.size(); ++k) {
-      if (g.members[k].first <= g.members[k].last) order.push_back(k);
+    sorted.clear();
+    for (int k = g.begin; k < g.end; ++k) {
+      const Member& m = gs.members[k];
+      if (m.first <= m.last) sorted.push_back(m);
     }
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return g.members[a].first < g.members[b].first;
-    });
-    for (size_t i = 0; i < order.size();) {
-      const int lo = g.members[order[i]].first;
-      int hi = g.members[order[i]].last;
+    auto by_first = [](const Member& a, const Member& b) {
+      return a.first < b.first;
+    };
+    if (!std::is_sorted(sorted.begin(), sorted.end(), by_first)) {
+      std::sort(sorted.begin(), sorted.end(), by_first);
+    }
+    for (size_t i = 0; i < sorted.size();) {
+      const int lo = sorted[i].first;
+      int hi = sorted[i].last;
       size_t j = i + 1;
-      while (j < order.size() && g.members[order[j]].first <= hi) {
-        hi = std::max(hi, g.members[order[j]].last);
+      while (j < sorted.size() && sorted[j].first <= hi) {
+        hi = std::max(hi, sorted[j].last);
         ++j;
+      }
+      if (j == i + 1) {  // a lone member: its bytes over its lifetime
+        add(lo, hi, std::max<int64_t>(0, sorted[i].bytes));
+        i = j;
+        continue;
       }
       group_live.assign(hi - lo + 1, 0);
       for (size_t k = i; k < j; ++k) {
-        const Member& m = g.members[order[k]];
+        const Member& m = sorted[k];
         for (int s = m.first; s <= m.last; ++s) {
           group_live[s - lo] = std::max(group_live[s - lo], m.bytes);
         }
       }
-      for (int s = lo; s <= hi; ++s) {
-        live[s] += group_live[s - lo];
-        live[s + 1] -= group_live[s - lo];
-      }
+      for (int s = lo; s <= hi; ++s) add(s, s, group_live[s - lo]);
       i = j;
     }
   }
@@ -255,33 +337,44 @@ int64_t GroupsLowerBound(const std::vector<Group>& groups) {
 
 int64_t LiveLowerBound(const std::vector<int>& ids,
                        const std::vector<Buffer>& buffers) {
-  return GroupsLowerBound(MakeGroups(ids, buffers));
+  Workspace& ws = ThreadWorkspace();
+  MakeGroups(ids, buffers, &ws);
+  return GroupsLowerBound(&ws);
 }
 
 ArenaResult PlanArena(const std::vector<int>& ids, std::vector<Buffer>* buffers,
                       int64_t base) {
   ArenaResult result;
-  const std::vector<Group> groups = MakeGroups(ids, *buffers);
-  result.lower_bound_bytes = GroupsLowerBound(groups);
-  if (groups.empty()) {
+  Workspace& ws = ThreadWorkspace();
+  MakeGroups(ids, *buffers, &ws);
+  const Groups& gs = ws.gs;
+  result.lower_bound_bytes = GroupsLowerBound(&ws);
+  if (gs.groups.empty()) {
     result.heuristic = "empty";
     return result;
   }
-  std::vector<int64_t> best_offsets;
+  bool sorted[kOrders] = {};  // an order serves several heuristics
   int64_t best_arena = std::numeric_limits<int64_t>::max();
+  const char* best_name = nullptr;
   for (const Heuristic& h : kHeuristics) {
-    int64_t arena = 0;
-    std::vector<int64_t> offsets = PlaceAll(groups, h, &arena);
+    const int o = static_cast<int>(h.order);
+    if (!sorted[o]) {
+      SortGroups(h.order, &ws, &ws.orders[o]);
+      sorted[o] = true;
+    }
+    const int64_t arena = PlaceAll(ws.orders[o], h, &ws);
     if (arena < best_arena) {
       best_arena = arena;
-      best_offsets = std::move(offsets);
-      result.heuristic = h.name;
+      ws.best_offsets.swap(ws.offsets);
+      best_name = h.name;
     }
     if (best_arena == result.lower_bound_bytes) break;  // optimal already
   }
-  for (size_t gi = 0; gi < groups.size(); ++gi) {
-    for (const Member& m : groups[gi].members) {
-      (*buffers)[m.id].offset = base + best_offsets[gi];
+  result.heuristic = best_name;
+  for (size_t gi = 0; gi < gs.groups.size(); ++gi) {
+    const Group& g = gs.groups[gi];
+    for (int k = g.begin; k < g.end; ++k) {
+      (*buffers)[gs.members[k].id].offset = base + ws.best_offsets[gi];
     }
   }
   result.arena_bytes = best_arena;

@@ -9,6 +9,7 @@
 #include "tuner/space/execution_order.h"
 #include "tuner/space/layerwise_planner.h"
 #include "tuner/space/patch_planner.h"
+#include "tuner/space/patch_skeleton.h"
 #include "tuner/space/tinyops_planner.h"
 
 namespace mcutune::space {
@@ -35,6 +36,7 @@ PlanningContext MakePlanningContext(const graph::Graph& graph,
   ctx.analysis = graph::Analyze(graph);
   ctx.patch_stage = AnalyzePatchStage(graph, ctx.analysis);
   ctx.has_patch_stage = true;
+  ctx.patch_cache = MakePatchPlanCache(graph);
   ctx.board = board;
   ctx.constraints = constraints;
   ExecutionOrder model;

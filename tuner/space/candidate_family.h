@@ -39,6 +39,8 @@
 
 namespace mcutune::space {
 
+class PatchPlanCache;  // patch_skeleton.h
+
 // Everything a family needs, computed once per Enumerate() call.
 struct PlanningContext {
   const graph::Graph* graph = nullptr;  // validated; outlives the context
@@ -53,6 +55,12 @@ struct PlanningContext {
   // context was assembled by hand.
   PatchStageInfo patch_stage;
   bool has_patch_stage = false;
+  // Work the patch family shares between candidates of this context
+  // (patch_skeleton.h), made by MakePlanningContext; thread-safe, only a
+  // memo: planners compute everything themselves when it is null. Copies
+  // of the context share it: a copy may change the board and constraints
+  // but must keep the graph and analysis.
+  std::shared_ptr<PatchPlanCache> patch_cache;
 
   // Effective limits: the constraint when set, else the board's usable size.
   int64_t sram_limit() const;

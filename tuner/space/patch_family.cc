@@ -107,6 +107,26 @@ InPlaceParts FindInPlaceParts(const graph::Graph& g, const PatchStageInfo& info,
   return parts;
 }
 
+}  // namespace
+
+std::vector<std::pair<bool, bool>> PatchInPlaceVariants(
+    const graph::Graph& graph, const PatchStageInfo& info, int split_idx,
+    const std::vector<bool>& whole) {
+  // (whole-tensor, stage) in-place switches: the default first.
+  std::vector<std::pair<bool, bool>> variants = {{true, true}};
+  const InPlaceParts parts = FindInPlaceParts(graph, info, split_idx, whole);
+  if (parts.whole || parts.stage) variants.push_back({false, false});
+  // Out of place in the stage only: its small per-patch tensors gain the
+  // fast kernel, often for less memory (no in-place window scratch on
+  // stream schedules). The converse (whole-tensor part only) was never
+  // Pareto-optimal under the cost model on the zoo and is left out
+  // (plannable by hand: "-noip-lw").
+  if (parts.whole && parts.stage) variants.push_back({true, false});
+  return variants;
+}
+
+namespace {
+
 class PatchFamily : public CandidateFamily {
  public:
   std::string_view name() const override { return "patch"; }
@@ -133,16 +153,8 @@ class PatchFamily : public CandidateFamily {
                     info.out_w[split - 1]});
       const std::vector<std::vector<StageMode>> hybrids =
           HybridModeSets(info, split);
-      // (whole-tensor, stage) in-place switches: the default first.
-      std::vector<std::pair<bool, bool>> variants = {{true, true}};
-      const InPlaceParts parts = FindInPlaceParts(g, info, split, whole);
-      if (parts.whole || parts.stage) variants.push_back({false, false});
-      // Out of place in the stage only: its small per-patch tensors gain
-      // the fast kernel, often for less memory (no in-place window scratch
-      // on stream schedules). The converse (whole-tensor part only) was
-      // never Pareto-optimal under the cost model on the zoo and is left
-      // out (plannable by hand: "-noip-lw").
-      if (parts.whole && parts.stage) variants.push_back({true, false});
+      const std::vector<std::pair<bool, bool>> variants =
+          PatchInPlaceVariants(g, info, split, whole);
       for (int n = 2; n <= max_n; ++n) {
         for (const auto& [whole_ip, stage_ip] : variants) {
           Candidate c;

@@ -1,14 +1,16 @@
-// Patch / stream / hybrid planner.
-// - Geometry from ComputePatchGeometry (uniform MCUNetV2 patches for the
-//   "patch" strategy, in-image spans for the stream strategies).
-// - Steps: prologue ops, then per patch (raster) per stage op a step with
-//   a non-empty region, then the remaining ops; tensor-level reads/writes
-//   are recorded per step to derive every buffer's lifetime.
-// - Arena: compressed problem (see the header) placed by PlanArena, offsets
-//   copied to the per-patch instances; the live lower bound is measured on
-//   the expanded buffers.
-// - Stream buffers stacked after the arena, one scratch buffer after them
-//   (the largest KernelScratchBytes over the steps).
+// Patch / stream / hybrid planner: the per-candidate part.
+// - The skeleton (patch_skeleton.h: geometry, steps, lifetimes, compact and
+//   expanded buffers, stream buffers, MACs, reference arena) comes from the
+//   context's PatchPlanCache, shared by the in-place variants of a point.
+// - Here: the in-place aliases the switches allow (whole-tensor operators
+//   via RunsInPlace, stage depthwise operators per patch), the compact
+//   problem placed by PlanArena with its offsets copied to the per-patch
+//   instances, the live lower bound on the expanded buffers, stream buffers
+//   stacked after the arena, one scratch buffer after them (the largest
+//   KernelScratchBytes over the steps), kernel calls, FinishPlan.
+// - Metrics only (Constraints::keep_plan_details false): the plan gets no
+//   steps or buffers; the lower bound and code estimate use the skeleton's
+//   steps and a per-thread copy of its buffers.
 #include "tuner/space/patch_planner.h"
 
 #include <algorithm>
@@ -19,7 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "tuner/space/arena_planner.h"
-#include "tuner/space/execution_order.h"
+#include "tuner/space/patch_skeleton.h"
 #include "tuner/space/plan_metrics.h"
 
 namespace mcutune::space {
@@ -28,30 +30,8 @@ namespace {
 using graph::Graph;
 using graph::OpType;
 
-Region FullRegion(const graph::Tensor& t) {
-  if (t.shape.size() == 4) return {0, t.shape[1], 0, t.shape[2]};
-  return {0, 1, 0, 1};
-}
-
 bool IsActivation(const Graph& g, int t) {
   return t >= 0 && !g.tensors[t].is_constant();
-}
-
-// Local index (stage op) of a depthwise op that may run in place inside a
-// patch, or false.
-bool StageDwInPlace(const PatchGeometry& geo, int i, bool enabled) {
-  const StageOp& op = geo.ops[i];
-  if (!enabled || op.type != OpType::kDepthwiseConv2D) return false;
-  const StageTensor& in = geo.tensors[geo.TensorIndex(op.inputs[0])];
-  const StageTensor& out = geo.tensors[geo.op_tensor[i]];
-  if (in.full || out.full || in.channels != out.channels) return false;
-  if (out.patch_bytes() > in.patch_bytes()) return false;
-  for (size_t j = i + 1; j < geo.ops.size(); ++j) {
-    for (int t : geo.ops[j].inputs) {
-      if (t == in.tensor) return false;
-    }
-  }
-  return true;
 }
 
 absl::Status CheckCandidate(const Graph& g, const PatchStageInfo& info,
@@ -94,148 +74,85 @@ absl::StatusOr<Plan> PlanPatchStage(const PlanningContext& ctx,
                                       ? PatchStageInfo{}
                                       : AnalyzePatchStage(g, ctx.analysis);
   const PatchStageInfo& info = ctx.has_patch_stage ? ctx.patch_stage : computed;
-  const bool details = ctx.constraints.keep_plan_details;
   if (absl::Status s = CheckCandidate(g, info, candidate); !s.ok()) return s;
-  absl::StatusOr<PatchGeometry> geo_or = ComputePatchGeometry(
-      g, info, candidate.n_patch, candidate.split_idx, ModesOf(candidate),
-      candidate.strategy == Strategy::kPatch);
-  if (!geo_or.ok()) return geo_or.status();
-  const PatchGeometry& geo = *geo_or;
+  // The skeleton: memoised by the context's cache, else built here.
+  PatchPlanCache* cache =
+      ctx.has_patch_stage && ctx.patch_cache && ctx.patch_cache->graph() == &g
+          ? ctx.patch_cache.get()
+          : nullptr;
+  PatchGraphFacts own_facts;
+  SkeletonRef ref;
+  if (cache) {
+    absl::StatusOr<SkeletonRef> got = cache->Get(ctx, info, candidate);
+    if (!got.ok()) return got.status();
+    ref = *std::move(got);
+  } else {
+    own_facts = MakePatchGraphFacts(g);
+    absl::StatusOr<PatchSkeleton> built =
+        BuildPatchSkeleton(ctx, info, own_facts, candidate);
+    if (!built.ok()) return built.status();
+    ref.owned = std::make_shared<PatchSkeleton>(*std::move(built));
+  }
+  const PatchSkeleton& sk = ref.get();
+  const PatchGraphFacts& facts = cache ? cache->facts() : own_facts;
+  const std::vector<bool>& whole_in_place =
+      facts.runs_in_place[candidate.inplace_depthwise ? 1 : 0];
+  const PatchGeometry& geo = sk.geo;
   const int n = geo.n_patch;
   const int n_ops = static_cast<int>(g.ops.size());
   const int n_stage = static_cast<int>(geo.ops.size());
+  const int nt = static_cast<int>(g.tensors.size());
 
   Plan plan;
   plan.candidate = candidate;
-  // Activation tensors each whole operator reads.
-  std::vector<std::vector<int>> op_reads(n_ops);
-  for (int op = 0; op < n_ops; ++op) {
-    for (int t : g.ops[op].inputs) {
-      if (IsActivation(g, t)) op_reads[op].push_back(t);
-    }
+  // The steps and buffers: the plan's own when it keeps them (the
+  // skeleton's storage on its last use), else the skeleton's steps and a
+  // per-thread copy of its buffers for the lower bound and code estimate.
+  thread_local std::vector<Buffer> metrics_buffers;
+  std::vector<Buffer>* buffers = &plan.buffers;
+  if (!sk.details) {
+    metrics_buffers = sk.buffers;
+    buffers = &metrics_buffers;
+  } else if (ref.owned) {
+    plan.steps = std::move(ref.owned->steps);
+    plan.buffers = std::move(ref.owned->buffers);
+  } else {
+    plan.steps = sk.steps;
+    plan.buffers.reserve(sk.buffers.size() + 1);  // + the scratch buffer
+    plan.buffers = sk.buffers;
   }
+  const std::vector<Step>& steps = sk.details ? plan.steps : sk.steps;
+  // Kernel scratch and calls of the whole-tensor and stage operators.
   int64_t scratch = 0;
-  std::vector<int> max_rows(n_stage, 0);  // per stage op, for its scratch
-  std::vector<bool> dw_in_place(n_stage);
-  for (int i = 0; i < n_stage; ++i) {
-    dw_in_place[i] = StageDwInPlace(geo, i, candidate.inplace_depthwise_stage);
-  }
-  int64_t kernel_calls = 0;
-  auto whole_op_step = [&](int op) {
-    const graph::Operator& o = g.ops[op];
-    Step step;
-    step.op = op;
-    step.output = FullRegion(g.tensors[o.outputs[0]]);
-    step.macs = ctx.analysis.ops[op].macs;
-    const bool in_place = RunsInPlace(g, {}, op, candidate.inplace_depthwise);
+  int64_t kernel_calls = sk.stage_kernel_calls;
+  for (int op = 0; op < n_ops; ++op) {
+    if (op >= geo.stage_begin && op < geo.stage_end) continue;
+    const graph::OpType type = g.ops[op].type;
+    const bool in_place = whole_in_place[op];
     scratch = std::max(
         scratch, KernelScratchBytes(
-                     g, op, in_place && o.type == OpType::kDepthwiseConv2D));
-    if (!(in_place && o.type == OpType::kReshape)) ++kernel_calls;
-    plan.steps.push_back(std::move(step));
-  };
-  for (int op = 0; op < geo.stage_begin; ++op) whole_op_step(op);
-  const int stage_first = static_cast<int>(plan.steps.size());
-  std::vector<int> step_local;  // stage op index of each stage step
-  step_local.reserve(int64_t{n} * n * n_stage);
-  plan.steps.reserve(stage_first + int64_t{n} * n * n_stage + n_ops);
-  for (int r = 0; r < n; ++r) {
-    for (int c = 0; c < n; ++c) {
-      for (int i = 0; i < n_stage; ++i) {
-        const Region region = geo.StepRegion(i, r, c);
-        if (region.area() == 0) continue;
-        Step step;
-        step.op = geo.ops[i].op;
-        step.patch = r * n + c;
-        step.output = region;
-        step.macs = geo.StepMacs(i, r, c);
-        plan.metrics.macs_patch_stage += step.macs;
-        max_rows[i] = std::max(max_rows[i], region.y1 - region.y0);
-        ++kernel_calls;
-        step_local.push_back(i);
-        plan.steps.push_back(std::move(step));
-      }
-    }
+                     g, op, in_place && type == OpType::kDepthwiseConv2D));
+    if (!(in_place && type == OpType::kReshape)) ++kernel_calls;
   }
-  const int stage_last = static_cast<int>(plan.steps.size()) - 1;
+  std::vector<bool> dw_in_place(n_stage);
   for (int i = 0; i < n_stage; ++i) {
+    dw_in_place[i] =
+        candidate.inplace_depthwise_stage && sk.stage_dw_in_place[i];
     scratch = std::max(
         scratch,
-        KernelScratchBytes(g, geo.ops[i].op, dw_in_place[i], max_rows[i]));
+        KernelScratchBytes(g, geo.ops[i].op, dw_in_place[i], sk.max_rows[i]));
   }
-  for (int op = geo.stage_end; op < n_ops; ++op) whole_op_step(op);
-  const int n_steps = static_cast<int>(plan.steps.size());
-  auto patch_of = [&](int s) { return plan.steps[s].patch; };
-  auto reads_of = [&](int s) -> const std::vector<int>& {
-    return s >= stage_first && s <= stage_last
-               ? geo.ops[step_local[s - stage_first]].inputs
-               : op_reads[plan.steps[s].op];
-  };
-  auto writes_of = [&](int s) -> const std::vector<int>& {
-    return g.ops[plan.steps[s].op].outputs;
-  };
 
-  // Lifetimes: whole tensors over steps, per-patch tensors per patch.
-  const int nt = static_cast<int>(g.tensors.size());
-  std::vector<bool> per_patch(nt, false);
-  for (const StageTensor& t : geo.tensors) per_patch[t.tensor] = !t.full;
-  std::vector<int> first(nt, -1), last(nt, -1);
-  std::vector<std::vector<std::pair<int, int>>> span(nt);  // per patch
-  std::vector<int> local_first(nt, n_stage), local_last(nt, -1);
-  auto touch = [&](int t, int s) {
-    if (!per_patch[t]) {
-      first[t] = first[t] < 0 ? s : std::min(first[t], s);
-      last[t] = std::max(last[t], s);
-      return;
-    }
-    auto& v = span[t];
-    if (v.empty()) v.assign(n * n, {-1, -1});
-    auto& [lo, hi] = v[patch_of(s)];
-    lo = lo < 0 ? s : std::min(lo, s);
-    hi = std::max(hi, s);
-    const int li = step_local[s - stage_first];
-    local_first[t] = std::min(local_first[t], li);
-    local_last[t] = std::max(local_last[t], li);
-  };
-  for (int t : g.inputs) touch(t, 0);
-  for (int s = 0; s < n_steps; ++s) {
-    for (int t : reads_of(s)) touch(t, s);
-    for (int t : writes_of(s)) touch(t, s);
-  }
-  for (int t : g.outputs) touch(t, n_steps - 1);
-
-  // Compressed time axis for placement.
-  const int pre = stage_first;
-  auto compact = [&](int s, bool is_first) {
-    if (s < stage_first) return s;
-    if (s <= stage_last) return pre + (is_first ? 0 : n_stage - 1);
-    return pre + n_stage + (s - stage_last - 1);
-  };
-  std::vector<Buffer> cbuf;  // compact buffers, one per tensor
-  std::vector<int> cbuf_of(nt, -1);
-  for (int t = 0; t < nt; ++t) {
-    Buffer b;
-    b.id = static_cast<int>(cbuf.size());
-    b.tensor = t;
-    if (per_patch[t] && local_last[t] >= 0) {
-      b.bytes = geo.tensors[geo.TensorIndex(t)].patch_bytes();
-      b.first_step = pre + local_first[t];
-      b.last_step = pre + local_last[t];
-    } else if (!per_patch[t] && first[t] >= 0) {
-      b.bytes = g.tensors[t].bytes();
-      b.first_step = compact(first[t], true);
-      b.last_step = compact(last[t], false);
-    } else {
-      continue;
-    }
-    cbuf_of[t] = b.id;
-    cbuf.push_back(std::move(b));
-  }
+  // The compact problem with this candidate's aliases, placed.
+  thread_local std::vector<Buffer> cbuf;
+  thread_local std::vector<int> cids;
+  cbuf = sk.cbuf;
+  const std::vector<int>& cbuf_of = sk.cbuf_of;
   for (int op = 0; op < n_ops; ++op) {  // whole-tensor in-place operators
     if (op >= geo.stage_begin && op < geo.stage_end) continue;
     const graph::Operator& o = g.ops[op];
-    if (RunsInPlace(g, {}, op, candidate.inplace_depthwise) &&
-        cbuf_of[o.inputs[0]] >= 0 && cbuf_of[o.outputs[0]] >= 0 &&
+    if (whole_in_place[op] && cbuf_of[o.inputs[0]] >= 0 &&
+        cbuf_of[o.outputs[0]] >= 0 &&
         g.tensors[o.outputs[0]].bytes() <= g.tensors[o.inputs[0]].bytes()) {
       cbuf[cbuf_of[o.outputs[0]]].alias_of = cbuf_of[o.inputs[0]];
     }
@@ -245,145 +162,74 @@ absl::StatusOr<Plan> PlanPatchStage(const PlanningContext& ctx,
       cbuf[cbuf_of[geo.ops[i].output]].alias_of = cbuf_of[geo.ops[i].inputs[0]];
     }
   }
-  std::vector<int> cids(cbuf.size());
+  cids.resize(cbuf.size());
   std::iota(cids.begin(), cids.end(), 0);
   const ArenaResult arena = PlanArena(cids, &cbuf, 0);
 
-  // Expanded buffers.
-  std::vector<int> whole_of(nt, -1);
-  std::vector<std::vector<int>> inst_of(nt);
-  std::vector<int> arena_ids;
-  const int64_t max_buffers =
-      cbuf.size() + int64_t{n} * n * n_stage + 2 * n_stage + 1;
-  arena_ids.reserve(max_buffers);
-  plan.buffers.reserve(max_buffers);
-  for (int t = 0; t < nt; ++t) {
-    if (cbuf_of[t] < 0) continue;
-    const Buffer& cb = cbuf[cbuf_of[t]];
-    auto add = [&](int lo, int hi, BufferKind kind, int patch) {
-      Buffer b;
-      b.id = static_cast<int>(plan.buffers.size());
-      if (details) {  // names only matter to readers of the full plan
-        b.name = patch < 0 ? g.tensors[t].name
-                           : absl::StrCat(g.tensors[t].name, "@p", patch);
-      }
-      b.kind = kind;
-      b.tensor = t;
-      b.bytes = cb.bytes;
-      b.offset = cb.offset;
-      b.first_step = lo;
-      b.last_step = hi;
-      arena_ids.push_back(b.id);
-      plan.buffers.push_back(std::move(b));
-      return plan.buffers.back().id;
-    };
-    if (!per_patch[t]) {
-      whole_of[t] = add(first[t], last[t], BufferKind::kActivation, -1);
-      continue;
-    }
-    inst_of[t].assign(n * n, -1);
-    for (int p = 0; p < n * n; ++p) {
-      const auto [lo, hi] = span[t][p];
-      if (lo < 0) continue;
-      inst_of[t][p] = add(lo, hi, BufferKind::kPatch, p);
-    }
+  // Expanded buffers: offsets and aliases follow the compact problem.
+  for (int id = 0; id < sk.n_arena; ++id) {
+    Buffer& b = (*buffers)[id];
+    b.offset = cbuf[cbuf_of[b.tensor]].offset;
   }
-  for (int t = 0; t < nt; ++t) {  // aliases follow the compact problem
+  for (int t = 0; t < nt; ++t) {
     if (cbuf_of[t] < 0) continue;
     const int ca = cbuf[cbuf_of[t]].alias_of;
     const int at = ca >= 0 ? cbuf[ca].tensor : -1;
-    if (!per_patch[t]) {
-      if (at >= 0) plan.buffers[whole_of[t]].alias_of = whole_of[at];
+    if (!sk.per_patch[t]) {
+      if (at >= 0) (*buffers)[sk.whole_of[t]].alias_of = sk.whole_of[at];
       continue;
     }
     int root = -1;
     for (int p = 0; p < n * n; ++p) {
-      const int id = inst_of[t][p];
+      const int id = sk.InstanceOf(t, p);
       if (id < 0) continue;
-      if (at >= 0 && inst_of[at][p] >= 0) {
-        plan.buffers[id].alias_of = inst_of[at][p];
+      if (at >= 0 && sk.InstanceOf(at, p) >= 0) {
+        (*buffers)[id].alias_of = sk.InstanceOf(at, p);
       } else if (root >= 0) {
-        plan.buffers[id].alias_of = root;
+        (*buffers)[id].alias_of = root;
       }
       if (root < 0 && at < 0) root = id;
     }
   }
-  auto buffer_for = [&](int t, int s) {
-    return per_patch[t] ? inst_of[t][patch_of(s)] : whole_of[t];
-  };
 
   MemoryBreakdown& mem = plan.memory;
   mem.arena_bytes = arena.arena_bytes;
   mem.arena_heuristic = arena.heuristic;
-  mem.live_lower_bound_bytes = LiveLowerBound(arena_ids, plan.buffers);
-  std::vector<std::vector<int>> stream_of(nt);
-  for (const StageTensor& t : geo.tensors) {
-    if (t.full) continue;
-    for (int k = 0; k < 2; ++k) {
-      const int64_t bytes = k == 0 ? t.col_bytes() : t.line_bytes();
-      if (bytes == 0) continue;
-      Buffer b;
-      b.id = static_cast<int>(plan.buffers.size());
-      if (details) {
-        b.name = absl::StrCat(g.tensors[t.tensor].name,
-                              k == 0 ? kColumnBufferSuffix : kLineBufferSuffix);
-      }
-      b.kind = BufferKind::kStream;
-      b.tensor = t.tensor;
-      b.bytes = bytes;
-      b.offset = mem.arena_bytes + mem.stream_buffer_bytes;
-      b.first_step = stage_first;
-      b.last_step = stage_last;
-      mem.stream_buffer_bytes += bytes;
-      stream_of[t.tensor].push_back(b.id);
-      plan.buffers.push_back(std::move(b));
-    }
+  mem.live_lower_bound_bytes = LiveLowerBound(sk.arena_ids, *buffers);
+  for (size_t id = sk.n_arena; id < buffers->size(); ++id) {
+    (*buffers)[id].offset += mem.arena_bytes;  // stream buffers
   }
-  // Step reads / writes only matter to readers of the full plan.
-  for (int s = 0; details && s < n_steps; ++s) {
-    Step& step = plan.steps[s];
-    const bool in_stage = s >= stage_first && s <= stage_last;
-    size_t n_stream = 0;
-    for (int t : reads_of(s)) n_stream += in_stage ? stream_of[t].size() : 0;
-    step.reads.reserve(reads_of(s).size() + n_stream);
-    step.writes.reserve(writes_of(s).size() + n_stream);
-    for (int t : reads_of(s)) {
-      const int id = buffer_for(t, s);
-      if (std::find(step.reads.begin(), step.reads.end(), id) ==
-          step.reads.end()) {
-        step.reads.push_back(id);
-      }
-      if (in_stage) {
-        for (int sb : stream_of[t]) {
-          step.reads.push_back(sb);
-          step.writes.push_back(sb);
-        }
-      }
-    }
-    for (int t : writes_of(s)) step.writes.push_back(buffer_for(t, s));
-  }
+  mem.stream_buffer_bytes = sk.stream_buffer_bytes;
   mem.scratch_bytes = scratch;
   if (mem.scratch_bytes > 0) {
     Buffer b;
-    b.id = static_cast<int>(plan.buffers.size());
+    b.id = static_cast<int>(buffers->size());
     b.name = "kernel-scratch";
     b.kind = BufferKind::kScratch;
     b.bytes = mem.scratch_bytes;
     b.offset = mem.arena_bytes + mem.stream_buffer_bytes;
     b.first_step = 0;
-    b.last_step = n_steps - 1;
-    plan.buffers.push_back(std::move(b));
+    b.last_step = static_cast<int>(steps.size()) - 1;
+    buffers->push_back(std::move(b));
   }
-  mem.reference_arena_bytes =
-      ReferenceFirstFit(PatchReferenceRects(g, geo)).peak_bytes;
+  mem.reference_arena_bytes = sk.reference_arena_bytes;
 
-  for (const Step& s : plan.steps) plan.metrics.macs_total += s.macs;
-  plan.metrics.macs_recomputed = std::max<int64_t>(
-      0, plan.metrics.macs_patch_stage - geo.LayerwiseStageMacs());
+  plan.metrics.macs_total = sk.macs_total;
+  plan.metrics.macs_patch_stage = sk.macs_patch_stage;
+  plan.metrics.macs_recomputed =
+      std::max<int64_t>(0, sk.macs_patch_stage - geo.LayerwiseStageMacs());
   plan.metrics.kernel_calls = kernel_calls;
-  plan.metrics.stream_copies = geo.StreamCopies();
-  FinishPlan(ctx, &plan);
-  if (!details) DropPlanDetails(&plan);
+  plan.metrics.stream_copies = sk.stream_copies;
+  if (sk.details) {
+    FinishPlan(ctx, &plan);
+    return plan;
+  }
+  if (kernel_calls == 0) {  // FinishPlan's count on the steps it cannot see
+    for (const Step& s : steps) kernel_calls += s.kind == StepKind::kKernel;
+    plan.metrics.kernel_calls = kernel_calls;
+  }
+  FinishPlan(ctx, &plan, 0,
+             EstimateCodeBytes(g, steps, *buffers, sk.stream_copies));
   return plan;
 }
 

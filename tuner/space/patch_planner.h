@@ -22,6 +22,8 @@
 //            reference allocator's arena on the patch-mode rectangles, then
 //            FinishPlan.
 //
+// Everything the in-place switches do not change is built once per
+// (split_idx, n_patch, modes) and shared by the variants (patch_skeleton.h).
 // The arena is placed by PlanArena on a compressed problem (one
 // representative patch: per-patch buffers keep their in-patch lifetimes,
 // anything alive across patches spans the whole stage) and the offsets are
@@ -43,6 +45,7 @@
 #define MCUTUNE_TUNER_SPACE_PATCH_PLANNER_H_
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -86,6 +89,13 @@ std::vector<std::vector<StageMode>> HybridModeSets(const PatchStageInfo& info,
 // converse, is plannable but not enumerated).
 // n_patch = 1 is the layer-wise family's job.
 std::unique_ptr<CandidateFamily> MakePatchFamily();
+
+// The (inplace_depthwise, inplace_depthwise_stage) pairs the family lists
+// for one split, the default (true, true) first. `whole[op]`: op is a
+// depthwise convolution RunsInPlace (model order, in place allowed).
+std::vector<std::pair<bool, bool>> PatchInPlaceVariants(
+    const graph::Graph& graph, const PatchStageInfo& info, int split_idx,
+    const std::vector<bool>& whole);
 
 }  // namespace mcutune::space
 

@@ -2,7 +2,6 @@
 #include "tuner/space/plan_metrics.h"
 
 #include <algorithm>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -90,40 +89,66 @@ int64_t CodeKernelBytes(graph::OpType type, bool in_place) {
 }
 
 int64_t EstimateCodeBytes(const graph::Graph& graph, const Plan& plan) {
+  return EstimateCodeBytes(graph, plan.steps, plan.buffers,
+                           plan.metrics.stream_copies);
+}
+
+int64_t EstimateCodeBytes(const graph::Graph& graph,
+                          const std::vector<Step>& steps,
+                          const std::vector<Buffer>& buffers,
+                          int64_t stream_copies) {
   const int n_ops = static_cast<int>(graph.ops.size());
+  // Flags per operator / tensor (kept per thread: plans are estimated by
+  // the ten thousand during an enumeration).
+  struct Scratch {
+    std::vector<char> in_place, external, seen, stage_op, kernel_used;
+    std::vector<int> producer;
+  };
+  thread_local Scratch scratch;
   // Depthwise operators whose output aliases another tensor's buffer run
   // in place (per-patch instances alias their first instance otherwise).
-  std::vector<bool> in_place(n_ops, false);
-  std::vector<int> producer(graph.tensors.size(), -1);
+  std::vector<char>& in_place = scratch.in_place;
+  in_place.assign(n_ops, false);
+  std::vector<int>& producer = scratch.producer;
+  producer.assign(graph.tensors.size(), -1);
   for (int op = 0; op < n_ops; ++op) {
     for (int t : graph.ops[op].outputs) producer[t] = op;
   }
   // Constants a tinyops plan keeps in external memory take their
   // requantization arrays with them.
-  std::vector<bool> external(graph.tensors.size(), false);
-  for (const Buffer& b : plan.buffers) {
+  std::vector<char>& external = scratch.external;
+  external.assign(graph.tensors.size(), false);
+  for (const Buffer& b : buffers) {
     if (b.kind == BufferKind::kConstant && b.tensor >= 0) {
       external[b.tensor] = b.memory != Memory::kSram;
     }
     if (b.alias_of < 0 || b.tensor < 0 || producer[b.tensor] < 0) continue;
-    if (plan.buffers[b.alias_of].tensor != b.tensor) {
+    if (buffers[b.alias_of].tensor != b.tensor) {
       in_place[producer[b.tensor]] = true;
     }
   }
   // Kernel entry points (the two depthwise kernels apart), the operators
   // that get parameter structs, straight-line calls and DMA copies.
-  std::set<std::pair<OpType, bool>> kernels;
-  std::vector<bool> seen(n_ops, false), stage_op(n_ops, false);
+  // kernel_used[2 * type + in_place]: entry points linked.
+  std::vector<char>& kernel_used = scratch.kernel_used;
+  kernel_used.clear();
+  std::vector<char>& seen = scratch.seen;
+  std::vector<char>& stage_op = scratch.stage_op;
+  seen.assign(n_ops, false);
+  stage_op.assign(n_ops, false);
   int64_t bytes = kCodeBaseBytes;
   int max_patch = -1;
-  for (const Step& s : plan.steps) {
+  for (const Step& s : steps) {
     if (s.op < 0 || s.op >= n_ops) continue;
     if (s.kind == StepKind::kCopy) {
       bytes += kCodePerDmaCopyBytes;
       continue;
     }
     const OpType type = graph.ops[s.op].type;
-    kernels.insert({type, type == OpType::kDepthwiseConv2D && in_place[s.op]});
+    const size_t k = 2 * static_cast<size_t>(type) +
+                     (type == OpType::kDepthwiseConv2D && in_place[s.op]);
+    if (k >= kernel_used.size()) kernel_used.resize(k + 2, false);
+    kernel_used[k] = true;
     seen[s.op] = true;
     if (s.patch >= 0) {
       stage_op[s.op] = true;
@@ -132,10 +157,11 @@ int64_t EstimateCodeBytes(const graph::Graph& graph, const Plan& plan) {
       bytes += kCodePerCallBytes;
     }
   }
-  const int64_t copies = plan.metrics.stream_copies;
+  const int64_t copies = stream_copies;
   bool data_movement = false;
-  for (const auto& [type, ip] : kernels) {
-    const int64_t k = CodeKernelBytes(type, ip);
+  for (size_t i = 0; i < kernel_used.size(); ++i) {
+    if (!kernel_used[i]) continue;
+    const int64_t k = CodeKernelBytes(static_cast<OpType>(i / 2), i % 2);
     data_movement = data_movement || k == kCodeDataMovementBytes;
     bytes += k;
   }
@@ -185,7 +211,7 @@ int64_t EstimateCodeBytes(const graph::Graph& graph, const Plan& plan) {
 }
 
 void FinishPlan(const PlanningContext& ctx, Plan* plan,
-                int64_t external_weight_bytes) {
+                int64_t external_weight_bytes, int64_t code_bytes) {
   plan->board_id = ctx.board.id;
   MemoryBreakdown& mem = plan->memory;
   mem.peak_sram_bytes = mem.arena_bytes + mem.stream_buffer_bytes +
@@ -199,7 +225,8 @@ void FinishPlan(const PlanningContext& ctx, Plan* plan,
     }
   }
   m.weights_bytes = ctx.analysis.params_bytes - external_weight_bytes;
-  m.code_bytes = EstimateCodeBytes(*ctx.graph, *plan);
+  m.code_bytes =
+      code_bytes >= 0 ? code_bytes : EstimateCodeBytes(*ctx.graph, *plan);
   m.flash_bytes = m.weights_bytes + m.code_bytes;
   m.ext_traffic_bytes =
       m.ext_ram_read_bytes + m.ext_ram_write_bytes + m.ext_flash_read_bytes;

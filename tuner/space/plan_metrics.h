@@ -8,6 +8,7 @@
 #define MCUTUNE_TUNER_SPACE_PLAN_METRICS_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "graph/graph.h"
 #include "tuner/space/candidate_family.h"
@@ -91,6 +92,12 @@ int64_t CodeKernelBytes(graph::OpType type, bool in_place);
 // the stream buffers' geometry (an upper bound: every patch saves and loads
 // each column / line buffer).
 int64_t EstimateCodeBytes(const graph::Graph& graph, const Plan& plan);
+// The same from steps and buffers a plan does not keep (metrics-only
+// planning) and its Metrics::stream_copies.
+int64_t EstimateCodeBytes(const graph::Graph& graph,
+                          const std::vector<Step>& steps,
+                          const std::vector<Buffer>& buffers,
+                          int64_t stream_copies);
 
 // Completes `plan` (call last, once the planner has set steps, buffers, the
 // arena/stream/overlay/scratch figures, MACs and ext fields):
@@ -101,8 +108,10 @@ int64_t EstimateCodeBytes(const graph::Graph& graph, const Plan& plan);
 //   metrics.ext_traffic_bytes = sum of the per-memory traffic;
 //   metrics.fits / fit_reason against ctx.sram_limit(), ctx.flash_limit(),
 //   the board's external memories and constraints.allow_external_memory.
+// `code_bytes` >= 0: the code estimate, computed by the caller with the
+// EstimateCodeBytes overload when the plan keeps no steps or buffers.
 void FinishPlan(const PlanningContext& ctx, Plan* plan,
-                int64_t external_weight_bytes = 0);
+                int64_t external_weight_bytes = 0, int64_t code_bytes = -1);
 
 // Frees the steps and buffers of `plan` (Constraints::keep_plan_details ==
 // false), keeping candidate, board, memory breakdown and metrics.

@@ -21,8 +21,10 @@ ReferenceResult ReferenceFirstFit(const std::vector<ReferenceRect>& rects) {
   ReferenceResult result;
   result.offsets.assign(n, -1);
   std::vector<int> placed;
+  placed.reserve(n);
+  std::vector<std::pair<int64_t, int64_t>> busy;  // [offset, end)
   for (int r : order) {
-    std::vector<std::pair<int64_t, int64_t>> busy;  // [offset, end)
+    busy.clear();
     for (int p : placed) {
       if (rects[p].begin < rects[r].end && rects[r].begin < rects[p].end) {
         busy.emplace_back(result.offsets[p], result.offsets[p] + rects[p].bytes);
