@@ -10,4 +10,10 @@ for b in "$build"/bench/*_bench; do
   "$b" || status=1
   echo
 done
+# conv1x1_bench's second mode: the 1x1 convolutions of the ten zoo networks.
+if [ -x "$build/bench/conv1x1_bench" ]; then
+  echo "== conv1x1_bench --zoo"
+  "$build/bench/conv1x1_bench" --zoo || status=1
+  echo
+fi
 exit $status
