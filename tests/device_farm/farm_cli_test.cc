@@ -383,19 +383,35 @@ TEST_CASE(
     options.timeout = absl::Seconds(120);
     first = base::RunSubprocess(argv, options);
   });
+  // The runner is joined on every path: an exception out of the polling
+  // loop must be reported, not end the process in std::terminate (a joinable
+  // std::thread destroyed; seen once in CI as a bare SIGABRT).
+  struct JoinOnExit {
+    std::thread& t;
+    ~JoinOnExit() {
+      if (t.joinable()) t.join();
+    }
+  } join_on_exit{runner};
   bool signalled = false;
+  std::string loop_error;
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (!signalled && absl::Now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (TryCount(f.db, "SELECT COUNT(*) FROM farm_runs WHERE state='leased'") !=
-        1)
-      continue;
-    const std::vector<pid_t> cli =
-        FindProcesses({MCUTUNE_CLI, f.db, "int-test"});
-    if (cli.size() != 1) continue;  // not yet (or no longer) exactly one
-    signalled = kill(cli[0], SIGINT) == 0;
+  try {
+    while (!signalled && absl::Now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (TryCount(f.db,
+                   "SELECT COUNT(*) FROM farm_runs WHERE state='leased'") != 1)
+        continue;
+      const std::vector<pid_t> cli =
+          FindProcesses({MCUTUNE_CLI, f.db, "int-test"});
+      if (cli.size() != 1) continue;  // not yet (or no longer) exactly one
+      signalled = kill(cli[0], SIGINT) == 0;
+    }
+  } catch (const std::exception& e) {
+    loop_error = e.what();
   }
   runner.join();
+  INFO(loop_error);
+  REQUIRE(loop_error.empty());
   REQUIRE(signalled);
   REQUIRE(first.ok());
   INFO(first->stderr_data);
