@@ -37,6 +37,10 @@ MCUK_INLINE void mcuk_1x1p_requant(const mcuk_1x1p_rq* q, const int32_t* ap,
                                    const int32_t* aend, int n, int32_t c,
                                    int8_t* const* o) {
 #if MCUK_1X1P_FPU
+  if (q->single && n >= 2 && q->lo4 == 0x80808080u && q->hi4 == 0x7f7f7f7fu) {
+    mcuk_1x1p_requant_full(q, ap, aend, n, c, o);
+    return;
+  }
   if (q->single && n >= 2) {
     if (n == 3) {
       mcuk_1x1p_requant3(q, ap, aend, c, o);
@@ -152,7 +156,6 @@ MCUK_INLINE void mcuk_1x1p_pixels(const mcuk_conv_params* p,
   mcuk_1x1p_state state;
   int32_t c = 0;
   state.s = s;
-  state.mid = s + 2 * n * (groups & 3);
   state.end = s + 2 * n * groups;
   state.ba[0] = (void*)(uintptr_t)p->bias;
   mcuk_1x1p_widen(a, st, n, groups, s);

@@ -39,15 +39,21 @@ std::string Hex(const std::vector<int8_t>& bytes) {
   return s;
 }
 
-// input 7x7x12 -> 1x1 convs 12->16->20->8->64->48->36, PAD 1, 36->4 (stride
-// 2: 5x5), 4->6, 6->5 (unpaired).
+// input 7x7x12 -> 1x1 convs 12->16->20->8->64->48->36->24->28, PAD 1, 28->4
+// (stride 2: 5x5), 4->6, 6->5 (unpaired). in_c / 4 = 3, 4, 5, 2, 16, 12, 9,
+// 6, 7, 1, (unpaired): every loop form, single groups 1..3 before the loop
+// of four; linear layers (full range, any zero point), clamped ReLU / ReLU6
+// and full-range ReLU6.
 graph::Graph PointwiseChain() {
   pg::ProbeBuilder b("pointwise_chain");
   int t = b.Input("input", {1, 7, 7, 12}, pg::Q(0.05f, -3));
   int h = 7, cin = 12, zp = -3;
   float s_in = 0.05f;
   int layer = 0;
-  auto conv = [&](int cout, int stride, graph::Activation act) {
+  // full: a ReLU6 whose range covers every int8 code (zero point -128,
+  // scale 6/255), the unclamped requantization with unsigned saturation.
+  auto conv = [&](int cout, int stride, graph::Activation act,
+                  bool full = false) {
     const std::string n = "pw" + std::to_string(layer++);
     const graph::Quantization wq = pg::PerChannel(cout, 0.01f, 0);
     const int w = b.Int8Const(n + "/w", {cout, 1, 1, cin}, wq);
@@ -55,8 +61,9 @@ graph::Graph PointwiseChain() {
     for (float& x : bq.scale) x *= s_in;
     const int bias = b.Int32Const(n + "/b", {cout}, pg::BiasValues(cout), bq);
     const int oh = (h + stride - 1) / stride;
-    const float s_out = s_in * 0.01f * 6.0f * static_cast<float>(cin);
-    zp = layer % 3 - 1;
+    const float s_out =
+        full ? 6.0f / 255.0f : s_in * 0.01f * 6.0f * static_cast<float>(cin);
+    zp = full ? -128 : layer % 3 - 1;
     const int out = b.Act(n, {1, oh, oh, cout}, pg::Q(s_out, zp));
     graph::OpOptions o;
     o.padding = graph::Padding::kSame;
@@ -71,6 +78,8 @@ graph::Graph PointwiseChain() {
   conv(64, 1, graph::Activation::kRelu6);
   conv(48, 1, graph::Activation::kNone);
   conv(36, 1, graph::Activation::kRelu6);
+  conv(24, 1, graph::Activation::kRelu6, true);
+  conv(28, 1, graph::Activation::kRelu6, true);
   {
     const int pads = b.Int32Const("pads", {4, 2}, {0, 0, 1, 1, 1, 1, 0, 0});
     const int padded = b.Act("padded", {1, h + 2, h + 2, cin}, pg::Q(s_in, zp));
@@ -99,7 +108,7 @@ TEST_CASE("pointwise convolutions match the interpreter on QEMU M7 / M4 / M33",
     REQUIRE(p.ok());
     paired += p->conv.filter_layout == MCUK_FILTER_1X1_PAIRED;
   }
-  CHECK(paired == 8);  // all but the PAD and the 6 -> 5 layer
+  CHECK(paired == 10);  // all but the PAD and the 6 -> 5 layer
   const std::vector<int8_t> input = GoldenInputs(g, 3)[0];
   struct Run {
     const char* board;

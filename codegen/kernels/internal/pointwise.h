@@ -40,7 +40,6 @@ typedef struct {
  * Bn-1} per channel pair. */
 typedef struct {
   const int32_t* s;   /* the widened inputs: [E0..En-1][O0..On-1] per group */
-  const int32_t* mid; /* s + 2 n (groups % 4): end of the single groups */
   const int32_t* end; /* s + 2 n groups */
   /* ba[0]: the next biases (const int32_t*); ba[1]: where the previous
    * channel pair's accumulators go (int32_t*: one slot, a dummy, before

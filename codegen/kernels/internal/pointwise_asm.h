@@ -19,7 +19,10 @@
  *   FPSCR), QADD of the zero point, SSAT 8; then SSUB8 / SEL clamp four
  *   bytes to the activation range (rounding then clamping to integer
  *   bounds equals clamping then rounding). 61 / 41 instructions per
- *   channel pair.
+ *   channel pair; with the full activation range (mcuk_1x1p_requant_full)
+ *   46-49 / 32-34.
+ * - Single groups (in_c / 4 not a multiple of four, above four) run first,
+ *   unrolled, then the loop of four groups.
  */
 #ifndef MCUTUNE_CODEGEN_KERNELS_INTERNAL_POINTWISE_ASM_H_
 #define MCUTUNE_CODEGEN_KERNELS_INTERNAL_POINTWISE_ASM_H_
@@ -179,6 +182,82 @@ __attribute__((noinline)) static void mcuk_1x1p_requant2(
       : [aend] "r"(aend), [zp] "r"(q->zp), [lo] "r"(q->lo4), [hi] "r"(q->hi4)
       : "s0", "s1", "s4", "s5", "cc", "memory");
 }
+
+/* Full activation range ([-128, 127]: no activation, or a ReLU / ReLU6
+ * whose range covers every code): no bytewise clamp. The accumulators of a
+ * channel pair come in by one LDM. A zero point of -128 (ReLU outputs)
+ * saturates unsigned (USAT 8: clamp(r - 128) = USAT(r) - 128) and flips
+ * the sign bits of the packed bytes (EOR 0x80 per byte); any other zero
+ * point adds it (QADD) and saturates signed. Per channel pair and three
+ * pixels 46 (USAT) / 49 instructions, two pixels 32 / 34. */
+#define MCUK_1X1P_FR_CVT(SA, SB, A, B) \
+  "sub " A ", " A ", " B "\n\t"          \
+  "vmov " SA ", " SB ", " B ", " A "\n\t"  \
+  "vcvt.f32.s32 " SA ", " SA "\n\t"      \
+  "vcvt.f32.s32 " SB ", " SB ", #8\n\t"  \
+  "vmul.f32 " SA ", " SA ", s4\n\t"      \
+  "vmul.f32 " SB ", " SB ", s5\n\t"      \
+  "vcvtr.s32.f32 " SA ", " SA "\n\t"     \
+  "vcvtr.s32.f32 " SB ", " SB "\n\t"     \
+  "vmov " A ", " B ", " SA ", " SB "\n\t"
+#define MCUK_1X1P_FR_U(A, B, O)  \
+  "usat " A ", #8, " A "\n\t"      \
+  "usat " B ", #8, " B "\n\t"      \
+  "bfi " A ", " B ", #8, #8\n\t"   \
+  "eor " A ", " A ", #0x80808080\n\t" \
+  "strh " A ", [" O "], #2\n\t"
+#define MCUK_1X1P_FR_S(A, B, O)      \
+  "qadd " A ", " A ", %[zp]\n\t"       \
+  "qadd " B ", " B ", %[zp]\n\t"       \
+  "ssat " A ", #8, " A "\n\t"          \
+  "ssat " B ", #8, " B "\n\t"          \
+  "bfi " A ", " B ", #8, #8\n\t"       \
+  "strh " A ", [" O "], #2\n\t"
+/* The loop bodies: the accumulators {A0, B0, A1, B1[, A2, B2]} in r0-r5. */
+#define MCUK_1X1P_FR3(OUT)                                          \
+  "1:\n\t"                                                          \
+  "vldmia %[sc]!, {s4, s5}\n\t"                                     \
+  "ldmia %[ap]!, {r0, r1, r2, r3, r4, r5}\n\t" MCUK_1X1P_FR_CVT(    \
+      "s0", "s1", "r0", "r1") MCUK_1X1P_FR_CVT("s2", "s3", "r2", "r3") \
+      MCUK_1X1P_FR_CVT("s6", "s7", "r4", "r5")                        \
+          OUT("r0", "r1", "%[o0]") OUT("r2", "r3", "%[o1]")           \
+              OUT("r4", "r5", "%[o2]") "cmp %[ap], %[aend]\n\t"       \
+                                       "bne 1b"
+#define MCUK_1X1P_FR2(OUT)                                          \
+  "1:\n\t"                                                          \
+  "vldmia %[sc]!, {s4, s5}\n\t"                                     \
+  "ldmia %[ap]!, {r0, r1, r2, r3}\n\t" MCUK_1X1P_FR_CVT(            \
+      "s0", "s1", "r0", "r1") MCUK_1X1P_FR_CVT("s2", "s3", "r2", "r3") \
+      OUT("r0", "r1", "%[o0]") OUT("r2", "r3", "%[o1]")               \
+          "cmp %[ap], %[aend]\n\t"                                    \
+          "bne 1b"
+#define MCUK_1X1P_FR_OPERANDS                                        \
+  : [ap] "+r"(ap), [sc] "+r"(sc), [o0] "+r"(o0), [o1] "+r"(o1),        \
+    [o2] "+r"(o2)                                                      \
+  : [aend] "r"(aend), [zp] "r"(q->zp)                                  \
+  : "r0", "r1", "r2", "r3", "r4", "r5", "s0", "s1", "s2", "s3", "s4", \
+    "s5", "s6", "s7", "cc", "memory"
+
+/* n = 2 or 3 pixels; pairs >= 1. */
+__attribute__((noinline)) static void mcuk_1x1p_requant_full(
+    const mcuk_1x1p_rq* q, const int32_t* ap, const int32_t* aend, int n,
+    int32_t c, int8_t* const* o) {
+  const float* sc = q->scale + c;
+  int8_t* o0 = o[0] + c;
+  int8_t* o1 = o[1] + c;
+  int8_t* o2 = o[n - 1] + c;
+  if (q->zp == -128) {
+    if (n == 3) {
+      __asm__ volatile(MCUK_1X1P_FR3(MCUK_1X1P_FR_U) MCUK_1X1P_FR_OPERANDS);
+    } else {
+      __asm__ volatile(MCUK_1X1P_FR2(MCUK_1X1P_FR_U) MCUK_1X1P_FR_OPERANDS);
+    }
+  } else if (n == 3) {
+    __asm__ volatile(MCUK_1X1P_FR3(MCUK_1X1P_FR_S) MCUK_1X1P_FR_OPERANDS);
+  } else {
+    __asm__ volatile(MCUK_1X1P_FR2(MCUK_1X1P_FR_S) MCUK_1X1P_FR_OPERANDS);
+  }
+}
 #endif
 
 /* ---- Widening ------------------------------------------------------------ */
@@ -243,8 +322,7 @@ MCUK_INLINE void mcuk_1x1p_widen3(const int8_t* a0, const int8_t* a1,
 
 /* The groups of one channel pair, by in_c / 4 (k): EXACT1..4 unrolled (k <=
  * 4); FORM8 / FORM4 (k % 8 == 0 / k % 4 == 0) start from the biases in
- * their first iteration; FORM1 (other k) copies the biases, runs single
- * groups until `mid`, then four per iteration. */
+ * their first iteration; FORMR1..3 (other k) below. */
 #define MCUK_1X1P_EXACT1 MCUK_1X1P_STEP3(MCUK_1X1P_YES)
 #define MCUK_1X1P_EXACT2 MCUK_1X1P_EXACT1 MCUK_1X1P_STEP3_N
 #define MCUK_1X1P_EXACT3 MCUK_1X1P_EXACT2 MCUK_1X1P_STEP3_N
@@ -255,14 +333,13 @@ MCUK_INLINE void mcuk_1x1p_widen3(const int8_t* a0, const int8_t* a1,
 #define MCUK_1X1P_FORM4                                                 \
   MCUK_1X1P_FIRST4 MCUK_1X1P_AT("end", "4f", "eq") "3:\n\t" MCUK_1X1P_X4 \
   MCUK_1X1P_AT("end", "3b", "ne") "4:\n\t"
-#define MCUK_1X1P_FORM1                                              \
-  "mov %[a1], %[a0]\n\t"                                             \
-  "mov %[a2], %[a0]\n\t"                                             \
-  "mov %[b1], %[b0]\n\t"                                             \
-  "mov %[b2], %[b0]\n\t" MCUK_1X1P_AT("mid", "2f", "eq")             \
-  "1:\n\t" MCUK_1X1P_STEP3_N MCUK_1X1P_AT("mid", "1b", "ne")         \
-  "2:\n\t" MCUK_1X1P_AT("end", "4f", "eq") "3:\n\t" MCUK_1X1P_X4     \
-  MCUK_1X1P_AT("end", "3b", "ne") "4:\n\t"
+/* Other k > 4: the k % 4 single groups first (from the biases), then four
+ * per iteration (at least one). */
+#define MCUK_1X1P_LOOP4 \
+  "3:\n\t" MCUK_1X1P_X4 MCUK_1X1P_AT("end", "3b", "ne")
+#define MCUK_1X1P_FORMR1 MCUK_1X1P_EXACT1 MCUK_1X1P_LOOP4
+#define MCUK_1X1P_FORMR2 MCUK_1X1P_EXACT2 MCUK_1X1P_LOOP4
+#define MCUK_1X1P_FORMR3 MCUK_1X1P_EXACT3 MCUK_1X1P_LOOP4
 
 /* Every channel pair of the chunk: store the previous pair's accumulators
  * (the first STM goes to the dummy slot), load the biases, run the groups;
@@ -283,8 +360,8 @@ MCUK_INLINE void mcuk_1x1p_widen3(const int8_t* a0, const int8_t* a1,
                      [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), \
                      [s] "=&r"(s), [w] "+r"(w), [we] "=&r"(we),      \
                      [wo] "=&r"(wo), [ba] "+m"(st->ba)               \
-                   : [s0] "m"(st->s), [mid] "m"(st->mid),            \
-                     [end] "m"(st->end), [w_end] "m"(st->w_end),     \
+                   : [s0] "m"(st->s), [end] "m"(st->end),            \
+                     [w_end] "m"(st->w_end),                         \
                      [ba_acc] "m"(st->ba[1])                         \
                    : "r8", "r9", "r10", "cc", "memory")
 
@@ -313,8 +390,12 @@ MCUK_INLINE const int8_t* mcuk_1x1p_dots3(mcuk_1x1p_state* st,
     MCUK_1X1P_PAIRS3(MCUK_1X1P_FORM8);
   } else if ((groups & 3) == 0) {
     MCUK_1X1P_PAIRS3(MCUK_1X1P_FORM4);
+  } else if ((groups & 3) == 1) {
+    MCUK_1X1P_PAIRS3(MCUK_1X1P_FORMR1);
+  } else if ((groups & 3) == 2) {
+    MCUK_1X1P_PAIRS3(MCUK_1X1P_FORMR2);
   } else {
-    MCUK_1X1P_PAIRS3(MCUK_1X1P_FORM1);
+    MCUK_1X1P_PAIRS3(MCUK_1X1P_FORMR3);
   }
   (void)a0, (void)a1, (void)a2, (void)b0, (void)b1, (void)b2, (void)s;
   (void)we, (void)wo;
