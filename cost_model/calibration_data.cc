@@ -103,7 +103,7 @@ absl::StatusOr<CalibrationData> Parse(const json& j,
     x.board_kind = d.board_kind;
     x.measured_on = d.measured_on;
     x.unit = d.unit;
-    x.toolchain = d.toolchain;
+    x.toolchain = BuildIdentity(d.toolchain, d.codegen);
     x.source = "shipped";
     d.samples.push_back(std::move(x));
   }
@@ -187,6 +187,11 @@ std::string FormatCalibrationData(const CalibrationData& d) {
     }
   }
   return out + "\n}\n";
+}
+
+std::string BuildIdentity(const std::string& toolchain,
+                          const std::string& codegen) {
+  return codegen.empty() ? toolchain : toolchain + " + codegen " + codegen;
 }
 
 absl::StatusOr<CalibrationData> ParseCalibrationData(

@@ -59,6 +59,13 @@ struct CalibrationData {
   std::string evaluation_json;  // EvaluationToJson
 };
 
+// What a stored sample's `toolchain` records: the compiler's version line,
+// plus " + codegen <version>" when the code generator's version is known
+// (CalibrationData::codegen), so that `calibrate` reuses a stored sample
+// only when both the compiler and the kernels are the same.
+std::string BuildIdentity(const std::string& toolchain,
+                          const std::string& codegen);
+
 std::string FormatCalibrationData(const CalibrationData& data);
 // INVALID_ARGUMENT (prefixed with `origin`) for anything malformed: wrong
 // format or feature-set version, feature names that differ from

@@ -7,7 +7,8 @@
 //   pool of --jobs workers: full plan -> features -> store lookup ->
 //   (build -> SHA-256 of firmware.bin -> QEMU run) -> sample row.
 // - Cache: a stored sample of (kind, model hash, candidate) with the same
-//   toolchain is reused without building. --refresh rebuilds everything and
+//   toolchain and code generator (cost_model::BuildIdentity) is reused
+//   without building. --refresh rebuilds everything and
 //   runs only firmware whose image hash changed. --share-from KIND copies
 //   KIND's samples instead of measuring (same QEMU machine and core:
 //   identical instruction counts; measured_on stays KIND).
@@ -456,7 +457,9 @@ int RunModelCalibrate(const Args& args) {
     if (!copied.ok()) return PrintError(copied.status());
     counters.cached = *copied;
   } else {
-    Calibration cal(r, *board, **store, *toolchain);
+    Calibration cal(r, *board, **store,
+                    cost_model::BuildIdentity(*toolchain,
+                                              tuner::CodegenVersion()));
     for (const std::string& m : r.models) {
       if (absl::Status s = cal.AddNetwork(m); !s.ok()) return ModelError(s);
     }
