@@ -30,14 +30,14 @@
  */
 #include "codegen/kernels/internal/pointwise.h"
 
-/* ---- Requantization: acc = {A0, B0, A1, B1, ..} of n pixels per channel
+/* ---- Requantization: acc = {D0, B0, D1, B1, ..} of n pixels per channel
  * pair, from channel c on; o[i]: pixel i's output row. ------------------- */
 
 MCUK_INLINE void mcuk_1x1p_requant(const mcuk_1x1p_rq* q, const int32_t* ap,
                                    const int32_t* aend, int n, int32_t c,
                                    int8_t* const* o) {
 #if MCUK_1X1P_FPU
-  if (q->single && n >= 2 && q->lo4 == 0x80808080u && q->hi4 == 0x7f7f7f7fu) {
+  if (q->full && n >= 2) {
     mcuk_1x1p_requant_full(q, ap, aend, n, c, o);
     return;
   }
@@ -56,9 +56,8 @@ MCUK_INLINE void mcuk_1x1p_requant(const mcuk_1x1p_rq* q, const int32_t* ap,
   for (; ap != aend; ap += 2 * n, c += 2) {
     int i;
     for (i = 0; i < n; ++i) {
-      const int32_t a = ap[2 * i], b = ap[2 * i + 1];
-      o[i][c] = mcuk_1x1p_one(q, b, c);
-      o[i][c + 1] = mcuk_1x1p_one(q, mcuk_1x1p_high(a, b), c + 1);
+      o[i][c] = mcuk_1x1p_one(q, ap[2 * i + 1], c);
+      o[i][c + 1] = mcuk_1x1p_one(q, mcuk_1x1p_high(ap[2 * i]), c + 1);
     }
   }
 #endif
@@ -69,7 +68,7 @@ MCUK_INLINE void mcuk_1x1p_requant(const mcuk_1x1p_rq* q, const int32_t* ap,
 
 #define MCUK_1X1P_BLOCK 3
 /* Channel pairs per pass of dot products then requantization. */
-#define MCUK_1X1P_CHUNK 16
+#define MCUK_1X1P_CHUNK 32
 
 /* Sign-extends `groups` groups of four input channels of n pixels into s
  * ([E0 .. En-1][O0 .. On-1] per group). a[i] advances by st[i]: 4, or 0 for
@@ -138,6 +137,7 @@ MCUK_INLINE void mcuk_1x1p_dots(mcuk_1x1p_state* st, int n, int32_t groups,
         acc[2 * i + 1] = __smlad(s[n + i], lo, acc[2 * i + 1]);
       }
     }
+    for (i = 0; i < n; ++i) acc[2 * i] = mcuk_1x1p_d(acc[2 * i], acc[2 * i + 1]);
   }
   (void)groups;
 #endif
@@ -217,8 +217,8 @@ MCUK_INLINE void mcuk_1x1p_pixels(const mcuk_conv_params* p,
       MCUK_1X1P_TAP(2, 1);
       MCUK_1X1P_TAP(3, 3);
     }
-    acc[0] = (int32_t)ua0, acc[1] = ub0;
-    acc[2] = (int32_t)ua1, acc[3] = ub1;
+    acc[0] = mcuk_1x1p_d((int32_t)ua0, ub0), acc[1] = ub0;
+    acc[2] = mcuk_1x1p_d((int32_t)ua1, ub1), acc[3] = ub1;
     mcuk_1x1p_requant(q, acc, acc + 2 * n, n, c, o);
   }
 }
@@ -257,6 +257,7 @@ void mcuk_conv2d_1x1_paired(const mcuk_conv_params* p, const mcuk_cview* in,
   q.fhi = (float)(rq->act_max - rq->output_zero_point);
   q.lo4 = 0x01010101u * ((uint32_t)rq->act_min & 0xffu);
   q.hi4 = 0x01010101u * ((uint32_t)rq->act_max & 0xffu);
+  q.full = q.single && rq->act_min == -128 && rq->act_max == 127;
   q.scale = rq->scale;
   q.multiplier = rq->multiplier;
   q.shift = rq->shift;
@@ -269,31 +270,53 @@ void mcuk_conv2d_1x1_paired(const mcuk_conv_params* p, const mcuk_cview* in,
     int32_t st[MCUK_1X1P_BLOCK];
     int8_t* o[MCUK_1X1P_BLOCK];
     int i;
-    for (i = 0; i < n; ++i) {
-      st[i] = 4;
-      if (ox == r->x0) { /* a new row */
+    if (!border && n == MCUK_1X1P_BLOCK && r->x1 - ox >= MCUK_1X1P_BLOCK) {
+      /* A whole block in one row of an unpadded convolution: consecutive
+       * input and output pixels. */
+      if (ox == r->x0) {
         next_o = mcuk_view_at(out, oy, ox, cout);
-        if (!border) {
-          next_a =
-              mcuk_cview_at(in, oy * p->stride_h, ox * p->stride_w, p->in_c);
-        }
+        next_a =
+            mcuk_cview_at(in, oy * p->stride_h, ox * p->stride_w, p->in_c);
       }
-      if (border) {
-        const int32_t iy = oy * p->stride_h - p->pad_top;
-        const int32_t ix = ox * p->stride_w - p->pad_left;
-        if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-          next_a = zpw, st[i] = 0;
-        } else {
-          next_a = mcuk_cview_at(in, iy, ix, p->in_c);
-        }
+      for (i = 0; i < MCUK_1X1P_BLOCK; ++i) {
+        st[i] = 4;
+        a[i] = next_a + i * a_step;
+        o[i] = next_o + i * cout;
       }
-      a[i] = next_a;
-      o[i] = next_o;
-      if (++ox == r->x1) {
+      ox += MCUK_1X1P_BLOCK;
+      if (ox == r->x1) {
         ox = r->x0, ++oy;
       } else {
-        next_o += cout;
-        if (!border) next_a += a_step;
+        next_o += MCUK_1X1P_BLOCK * cout;
+        next_a += MCUK_1X1P_BLOCK * a_step;
+      }
+    } else {
+      for (i = 0; i < n; ++i) {
+        st[i] = 4;
+        if (ox == r->x0) { /* a new row */
+          next_o = mcuk_view_at(out, oy, ox, cout);
+          if (!border) {
+            next_a =
+                mcuk_cview_at(in, oy * p->stride_h, ox * p->stride_w, p->in_c);
+          }
+        }
+        if (border) {
+          const int32_t iy = oy * p->stride_h - p->pad_top;
+          const int32_t ix = ox * p->stride_w - p->pad_left;
+          if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+            next_a = zpw, st[i] = 0;
+          } else {
+            next_a = mcuk_cview_at(in, iy, ix, p->in_c);
+          }
+        }
+        a[i] = next_a;
+        o[i] = next_o;
+        if (++ox == r->x1) {
+          ox = r->x0, ++oy;
+        } else {
+          next_o += cout;
+          if (!border) next_a += a_step;
+        }
       }
     }
     if (n == MCUK_1X1P_BLOCK) {

@@ -27,6 +27,7 @@
 /* Requantization parameters of one call, in locals' form. */
 typedef struct {
   int32_t single;     /* MCUK_REQUANT_SINGLE */
+  int32_t full;       /* single, activation range [-128, 127] */
   int32_t zp, lo, hi; /* output zero point, activation range */
   float flo, fhi;     /* single mode: range minus the zero point */
   uint32_t lo4, hi4;  /* act_min / act_max in every byte */
@@ -36,7 +37,7 @@ typedef struct {
 } mcuk_1x1p_rq;
 
 /* The dot products of one block of n pixels (DSP path), as memory operands
- * of the assembly loops. Accumulators go to `acc` as {A0, B0, .., An-1,
+ * of the assembly loops. Accumulators go to `acc` as {D0, B0, .., Dn-1,
  * Bn-1} per channel pair. */
 typedef struct {
   const int32_t* s;   /* the widened inputs: [E0..En-1][O0..On-1] per group */
@@ -48,9 +49,14 @@ typedef struct {
   const int8_t* w_end; /* the chunk's end in the filter */
 } mcuk_1x1p_state;
 
-/* Channel c1's accumulator from A and B: (A - B) / 256. */
-MCUK_INLINE int32_t mcuk_1x1p_high(int32_t a, int32_t b) {
-  return (int32_t)((uint32_t)a - (uint32_t)b) >> 8;
+/* The accumulator buffers hold {D, B} per pixel and channel pair, D = A - B
+ * (mod 2^32) = 256 x channel c1's accumulator (the dot loops subtract
+ * before storing). Channel c1's accumulator from D: */
+MCUK_INLINE int32_t mcuk_1x1p_high(int32_t d) { return d >> 8; }
+
+/* D from A and B. */
+MCUK_INLINE int32_t mcuk_1x1p_d(int32_t a, int32_t b) {
+  return (int32_t)((uint32_t)a - (uint32_t)b);
 }
 
 /* One output of channel c (mcuk_requant_one's arithmetic). */

@@ -5,24 +5,27 @@
  *
  * - Dot products of three pixels (mcuk_1x1p_dots3): per group of four input
  *   channels, 2 LDM + 1 LDRD + 2 SXTB16 + 12 SMLAD = 17 instructions for 24
- *   MACs. The loop needs 13 registers: accumulators r0-r5 (so one STM
- *   stores them), input words r8-r10, the pointers and two weight words;
- *   its counters live in memory (mcuk_1x1p_state). It runs over a chunk of
- *   channel pairs, storing each pair's accumulators while loading the next
- *   pair's biases.
+ *   MACs. The loop needs 14 registers: accumulators r0-r5 (so one STM
+ *   stores them), input words r8-r10, the pointers, the inputs' end and
+ *   two weight words; its other counters live in memory
+ *   (mcuk_1x1p_state). It runs over a chunk of channel pairs, storing each
+ *   pair's accumulators (D = A - B, three SUBs) while loading the next
+ *   pair's biases: 11 instructions per channel pair besides the groups.
+ *   Single groups (in_c / 4 not a multiple of four, above four) run first,
+ *   unrolled, then the loop of four (or eight) groups.
  * - Two and one pixels (mcuk_1x1p_dot2 / _dot1): one channel pair per call,
  *   12 and 8 instructions per group.
  * - Widening three pixels (mcuk_1x1p_widen3): 12 instructions per group.
- * - Requantization (single mode, FPU; mcuk_1x1p_requant3 / 2): per pixel
- *   and channel pair, VCVT (A - B as a Q8 fixed-point value: the same
- *   rounding as (float)(int)), VMUL, VCVTR (half to even under the default
- *   FPSCR), QADD of the zero point, SSAT 8; then SSUB8 / SEL clamp four
- *   bytes to the activation range (rounding then clamping to integer
- *   bounds equals clamping then rounding). 61 / 41 instructions per
- *   channel pair; with the full activation range (mcuk_1x1p_requant_full)
- *   46-49 / 32-34.
- * - Single groups (in_c / 4 not a multiple of four, above four) run first,
- *   unrolled, then the loop of four groups.
+ * - Requantization (single mode, FPU), per pixel and channel pair: VCVT (D
+ *   as a Q8 fixed-point value: exactly (float)(D / 256), the same rounding
+ *   as (float)(int)), VMUL, VCVTR (half to even under the default FPSCR).
+ *   Clamped activation ranges (mcuk_1x1p_requant3 / 2): QADD of the zero
+ *   point, SSAT 8, then SSUB8 / SEL clamp four bytes to the range (rounding
+ *   then clamping to integer bounds equals clamping then rounding): 58 /
+ *   39 instructions per channel pair for three / two pixels. The full
+ *   range (mcuk_1x1p_requant_full): the accumulators go straight into the
+ *   FPU by one VLDM; USAT 8 then EOR 0x80 per byte for zero point -128,
+ *   QADD + SSAT 8 otherwise: 40 / 43 (three pixels), 28 / 30 (two).
  */
 #ifndef MCUTUNE_CODEGEN_KERNELS_INTERNAL_POINTWISE_ASM_H_
 #define MCUTUNE_CODEGEN_KERNELS_INTERNAL_POINTWISE_ASM_H_
@@ -58,11 +61,10 @@ MCUK_INLINE void mcuk_store2(int8_t* o, uint32_t v) {
  * the low halfword, unclamped. fpu: single mode by the FPU sequence (s0,
  * s1: the scales); else mcuk_1x1p_one / the double-rounding arithmetic. */
 MCUK_INLINE uint32_t mcuk_1x1p_round2(const mcuk_1x1p_rq* q, int fpu,
-                                      int32_t a, int32_t b, int32_t c,
+                                      int32_t d, int32_t b, int32_t c,
                                       float s0, float s1) {
 #if MCUK_1X1P_FPU
   if (fpu) {
-    const int32_t d = (int32_t)((uint32_t)a - (uint32_t)b);
     int32_t r0, r1;
     __asm__("vmov s0, s1, %[b], %[d]\n\t"
             "vcvt.f32.s32 s0, s0\n\t"
@@ -82,16 +84,16 @@ MCUK_INLINE uint32_t mcuk_1x1p_round2(const mcuk_1x1p_rq* q, int fpu,
 #endif
   if (q->single) {
     return (uint32_t)(uint8_t)mcuk_1x1p_one(q, b, c) |
-           ((uint32_t)(uint8_t)mcuk_1x1p_one(q, mcuk_1x1p_high(a, b), c + 1)
+           ((uint32_t)(uint8_t)mcuk_1x1p_one(q, mcuk_1x1p_high(d), c + 1)
             << 8);
   }
   return mcuk_1x1p_bytes(
       q->zp, mcuk_mul_double(b, q->multiplier[c], q->shift[c]),
-      mcuk_mul_double(mcuk_1x1p_high(a, b), q->multiplier[c + 1],
+      mcuk_mul_double(mcuk_1x1p_high(d), q->multiplier[c + 1],
                       q->shift[c + 1]));
 }
 
-/* Any form, one pixel at a time: acc = {A0, B0, ..} of n pixels per channel
+/* Any form, one pixel at a time: acc = {D0, B0, ..} of n pixels per channel
  * pair from channel c on. Out of line (one register allocation). */
 __attribute__((noinline)) static void mcuk_1x1p_requant_any(
     const mcuk_1x1p_rq* q, const int32_t* ap, const int32_t* aend, int n,
@@ -114,7 +116,6 @@ __attribute__((noinline)) static void mcuk_1x1p_requant_any(
  * halfword of T (s4 / s5: the channel pair's scales). */
 #define MCUK_1X1P_RQ_PIXEL(T, U)       \
   "ldrd " T ", " U ", [%[ap]], #8\n\t" \
-  "sub " T ", " T ", " U "\n\t"        \
   "vmov s0, s1, " U ", " T "\n\t"      \
   "vcvt.f32.s32 s0, s0\n\t"            \
   "vcvt.f32.s32 s1, s1, #8\n\t"        \
@@ -190,16 +191,13 @@ __attribute__((noinline)) static void mcuk_1x1p_requant2(
  * the sign bits of the packed bytes (EOR 0x80 per byte); any other zero
  * point adds it (QADD) and saturates signed. Per channel pair and three
  * pixels 46 (USAT) / 49 instructions, two pixels 32 / 34. */
-#define MCUK_1X1P_FR_CVT(SA, SB, A, B) \
-  "sub " A ", " A ", " B "\n\t"          \
-  "vmov " SA ", " SB ", " B ", " A "\n\t"  \
-  "vcvt.f32.s32 " SA ", " SA "\n\t"      \
-  "vcvt.f32.s32 " SB ", " SB ", #8\n\t"  \
-  "vmul.f32 " SA ", " SA ", s4\n\t"      \
-  "vmul.f32 " SB ", " SB ", s5\n\t"      \
-  "vcvtr.s32.f32 " SA ", " SA "\n\t"     \
-  "vcvtr.s32.f32 " SB ", " SB "\n\t"     \
-  "vmov " A ", " B ", " SA ", " SB "\n\t"
+#define MCUK_1X1P_FR_CVT(SD, SB)     \
+  "vcvt.f32.s32 " SB ", " SB "\n\t"     \
+  "vcvt.f32.s32 " SD ", " SD ", #8\n\t" \
+  "vmul.f32 " SB ", " SB ", s8\n\t"     \
+  "vmul.f32 " SD ", " SD ", s9\n\t"     \
+  "vcvtr.s32.f32 " SB ", " SB "\n\t"    \
+  "vcvtr.s32.f32 " SD ", " SD "\n\t"
 #define MCUK_1X1P_FR_U(A, B, O)  \
   "usat " A ", #8, " A "\n\t"      \
   "usat " B ", #8, " B "\n\t"      \
@@ -213,30 +211,35 @@ __attribute__((noinline)) static void mcuk_1x1p_requant2(
   "ssat " B ", #8, " B "\n\t"          \
   "bfi " A ", " B ", #8, #8\n\t"       \
   "strh " A ", [" O "], #2\n\t"
-/* The loop bodies: the accumulators {A0, B0, A1, B1[, A2, B2]} in r0-r5. */
-#define MCUK_1X1P_FR3(OUT)                                          \
-  "1:\n\t"                                                          \
-  "vldmia %[sc]!, {s4, s5}\n\t"                                     \
-  "ldmia %[ap]!, {r0, r1, r2, r3, r4, r5}\n\t" MCUK_1X1P_FR_CVT(    \
-      "s0", "s1", "r0", "r1") MCUK_1X1P_FR_CVT("s2", "s3", "r2", "r3") \
-      MCUK_1X1P_FR_CVT("s6", "s7", "r4", "r5")                        \
-          OUT("r0", "r1", "%[o0]") OUT("r2", "r3", "%[o1]")           \
-              OUT("r4", "r5", "%[o2]") "cmp %[ap], %[aend]\n\t"       \
-                                       "bne 1b"
-#define MCUK_1X1P_FR2(OUT)                                          \
-  "1:\n\t"                                                          \
-  "vldmia %[sc]!, {s4, s5}\n\t"                                     \
-  "ldmia %[ap]!, {r0, r1, r2, r3}\n\t" MCUK_1X1P_FR_CVT(            \
-      "s0", "s1", "r0", "r1") MCUK_1X1P_FR_CVT("s2", "s3", "r2", "r3") \
-      OUT("r0", "r1", "%[o0]") OUT("r2", "r3", "%[o1]")               \
-          "cmp %[ap], %[aend]\n\t"                                    \
-          "bne 1b"
+/* The loop bodies: the accumulators {D0, B0, D1, B1[, D2, B2]} straight
+ * into s0-s5, the results of pixel i in r(2i) (channel c1), r(2i+1). */
+#define MCUK_1X1P_FR3(OUT)                                              \
+  "1:\n\t"                                                              \
+  "vldmia %[sc]!, {s8, s9}\n\t"                                         \
+  "vldmia %[ap]!, {s0, s1, s2, s3, s4, s5}\n\t" MCUK_1X1P_FR_CVT(        \
+      "s0", "s1") MCUK_1X1P_FR_CVT("s2", "s3") MCUK_1X1P_FR_CVT("s4", "s5") \
+      "vmov r0, r1, s0, s1\n\t"                                           \
+      "vmov r2, r3, s2, s3\n\t"                                           \
+      "vmov r4, r5, s4, s5\n\t" OUT("r1", "r0", "%[o0]")                   \
+          OUT("r3", "r2", "%[o1]") OUT("r5", "r4", "%[o2]")                 \
+              "cmp %[ap], %[aend]\n\t"                                      \
+              "bne 1b"
+#define MCUK_1X1P_FR2(OUT)                                                 \
+  "1:\n\t"                                                                 \
+  "vldmia %[sc]!, {s8, s9}\n\t"                                            \
+  "vldmia %[ap]!, {s0, s1, s2, s3}\n\t" MCUK_1X1P_FR_CVT("s0", "s1")        \
+      MCUK_1X1P_FR_CVT("s2", "s3") "vmov r0, r1, s0, s1\n\t"                 \
+                                   "vmov r2, r3, s2, s3\n\t" OUT(            \
+                                       "r1", "r0", "%[o0]")                   \
+                                       OUT("r3", "r2", "%[o1]")               \
+                                           "cmp %[ap], %[aend]\n\t"           \
+                                           "bne 1b"
 #define MCUK_1X1P_FR_OPERANDS                                        \
   : [ap] "+r"(ap), [sc] "+r"(sc), [o0] "+r"(o0), [o1] "+r"(o1),        \
     [o2] "+r"(o2)                                                      \
   : [aend] "r"(aend), [zp] "r"(q->zp)                                  \
   : "r0", "r1", "r2", "r3", "r4", "r5", "s0", "s1", "s2", "s3", "s4", \
-    "s5", "s6", "s7", "cc", "memory"
+    "s5", "s8", "s9", "cc", "memory"
 
 /* n = 2 or 3 pixels; pairs >= 1. */
 __attribute__((noinline)) static void mcuk_1x1p_requant_full(
@@ -315,9 +318,8 @@ MCUK_INLINE void mcuk_1x1p_widen3(const int8_t* a0, const int8_t* a1,
 #define MCUK_1X1P_FIRST4                                             \
   MCUK_1X1P_STEP3(MCUK_1X1P_YES) MCUK_1X1P_STEP3_N MCUK_1X1P_STEP3_N \
   MCUK_1X1P_STEP3_N
-#define MCUK_1X1P_AT(bound, label, cond) \
-  "ldr %[we], %[" bound "]\n\t"          \
-  "cmp %[s], %[we]\n\t"                  \
+#define MCUK_1X1P_AT(label, cond) \
+  "cmp %[s], %[e]\n\t"            \
   "b" cond " " label "\n"
 
 /* The groups of one channel pair, by in_c / 4 (k): EXACT1..4 unrolled (k <=
@@ -328,15 +330,15 @@ MCUK_INLINE void mcuk_1x1p_widen3(const int8_t* a0, const int8_t* a1,
 #define MCUK_1X1P_EXACT3 MCUK_1X1P_EXACT2 MCUK_1X1P_STEP3_N
 #define MCUK_1X1P_EXACT4 MCUK_1X1P_FIRST4
 #define MCUK_1X1P_FORM8                                            \
-  MCUK_1X1P_FIRST4 MCUK_1X1P_X4 MCUK_1X1P_AT("end", "4f", "eq")    \
-  "3:\n\t" MCUK_1X1P_X4 MCUK_1X1P_X4 MCUK_1X1P_AT("end", "3b", "ne") "4:\n\t"
+  MCUK_1X1P_FIRST4 MCUK_1X1P_X4 MCUK_1X1P_AT("4f", "eq")    \
+  "3:\n\t" MCUK_1X1P_X4 MCUK_1X1P_X4 MCUK_1X1P_AT("3b", "ne") "4:\n\t"
 #define MCUK_1X1P_FORM4                                                 \
-  MCUK_1X1P_FIRST4 MCUK_1X1P_AT("end", "4f", "eq") "3:\n\t" MCUK_1X1P_X4 \
-  MCUK_1X1P_AT("end", "3b", "ne") "4:\n\t"
+  MCUK_1X1P_FIRST4 MCUK_1X1P_AT("4f", "eq") "3:\n\t" MCUK_1X1P_X4 \
+  MCUK_1X1P_AT("3b", "ne") "4:\n\t"
 /* Other k > 4: the k % 4 single groups first (from the biases), then four
  * per iteration (at least one). */
 #define MCUK_1X1P_LOOP4 \
-  "3:\n\t" MCUK_1X1P_X4 MCUK_1X1P_AT("end", "3b", "ne")
+  "3:\n\t" MCUK_1X1P_X4 MCUK_1X1P_AT("3b", "ne")
 #define MCUK_1X1P_FORMR1 MCUK_1X1P_EXACT1 MCUK_1X1P_LOOP4
 #define MCUK_1X1P_FORMR2 MCUK_1X1P_EXACT2 MCUK_1X1P_LOOP4
 #define MCUK_1X1P_FORMR3 MCUK_1X1P_EXACT3 MCUK_1X1P_LOOP4
@@ -347,6 +349,9 @@ MCUK_INLINE void mcuk_1x1p_widen3(const int8_t* a0, const int8_t* a1,
 #define MCUK_1X1P_PAIRS3(FORM)                                       \
   __asm__ volatile("0:\n\t"                                          \
                    "ldrd r8, r9, %[ba]\n\t"                          \
+                   "sub r0, r0, r1\n\t"                              \
+                   "sub r2, r2, r3\n\t"                              \
+                   "sub r4, r4, r5\n\t"                              \
                    "stmia r9!, {r0, r1, r2, r3, r4, r5}\n\t"         \
                    "ldrd %[b0], %[a0], [r8], #8\n\t"                 \
                    "strd r8, r9, %[ba]\n\t"                          \
@@ -355,12 +360,15 @@ MCUK_INLINE void mcuk_1x1p_widen3(const int8_t* a0, const int8_t* a1,
                    "cmp %[w], %[we]\n\t"                             \
                    "bne 0b\n\t"                                      \
                    "ldr r9, %[ba_acc]\n\t"                           \
+                   "sub r0, r0, r1\n\t"                              \
+                   "sub r2, r2, r3\n\t"                              \
+                   "sub r4, r4, r5\n\t"                              \
                    "stmia r9, {r0, r1, r2, r3, r4, r5}"              \
                    : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), \
                      [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), \
                      [s] "=&r"(s), [w] "+r"(w), [we] "=&r"(we),      \
                      [wo] "=&r"(wo), [ba] "+m"(st->ba)               \
-                   : [s0] "m"(st->s), [end] "m"(st->end),            \
+                   : [s0] "m"(st->s), [e] "r"(st->end),              \
                      [w_end] "m"(st->w_end),                         \
                      [ba_acc] "m"(st->ba[1])                         \
                    : "r8", "r9", "r10", "cc", "memory")
@@ -454,7 +462,8 @@ MCUK_INLINE const int8_t* mcuk_1x1p_dot2(const int32_t* s, int32_t groups,
           : "m"(*(const int32_t(*)[4 * groups])s),
             "m"(*(const int8_t(*)[8 * groups])w)
           : "r8", "r9", "r10", "r11", "cc");
-  acc[0] = a0, acc[1] = b0, acc[2] = a1, acc[3] = b1;
+  acc[0] = mcuk_1x1p_d(a0, b0), acc[1] = b0;
+  acc[2] = mcuk_1x1p_d(a1, b1), acc[3] = b1;
   return w;
 }
 MCUK_INLINE const int8_t* mcuk_1x1p_dot1(const int32_t* s, int32_t groups,
@@ -468,7 +477,7 @@ MCUK_INLINE const int8_t* mcuk_1x1p_dot1(const int32_t* s, int32_t groups,
           : "m"(*(const int32_t(*)[2 * groups])s),
             "m"(*(const int8_t(*)[8 * groups])w)
           : "cc");
-  acc[0] = a0, acc[1] = b0;
+  acc[0] = mcuk_1x1p_d(a0, b0), acc[1] = b0;
   return w;
 }
 
