@@ -64,11 +64,12 @@ struct EmitOptions {
   // Emit the weights files (off for the second and later candidates that
   // share a weights prefix).
   bool emit_weights = true;
-  // Emit model_api.c: mcutune_model_* of codegen/firmware/model_api.h for
-  // graph input 0 / output 0.
+  // Emit model_api.c: mcutune_model_* of codegen/firmware/model_api.h
+  // (version 2) for every graph input and output.
   bool emit_model_api = true;
-  // Raw int8 input (graph input 0, its tensor layout) embedded in
-  // model_api.c as mcutune_input_data[] (build with MCUTUNE_INPUT_ARRAY=1).
+  // Raw int8 input embedded in model_api.c as mcutune_input_data[] (build
+  // with MCUTUNE_INPUT_ARRAY=1): every graph input in its tensor layout,
+  // concatenated in graph order (ConcatTensors in host_verifier.h).
   std::optional<std::vector<int8_t>> input;
 };
 

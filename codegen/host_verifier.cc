@@ -144,6 +144,41 @@ std::vector<std::vector<int8_t>> GoldenInputs(const graph::Graph& graph,
   return out;
 }
 
+std::vector<int8_t> ConcatTensors(
+    const std::vector<std::vector<int8_t>>& parts) {
+  std::vector<int8_t> out;
+  for (const std::vector<int8_t>& p : parts) {
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::vector<int8_t>>> SplitInputs(
+    const graph::Graph& graph, const std::vector<int8_t>& bytes) {
+  int64_t total = 0;
+  std::string sizes;
+  for (size_t i = 0; i < graph.inputs.size(); ++i) {
+    const int64_t n = graph.tensors[graph.inputs[i]].bytes();
+    total += n;
+    absl::StrAppend(&sizes, i == 0 ? "" : " + ", n);
+  }
+  if (static_cast<int64_t>(bytes.size()) != total) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "input has ", bytes.size(), " bytes, the model's ",
+        graph.inputs.size(), " input(s) need ", total,
+        graph.inputs.size() > 1 ? absl::StrCat(" (", sizes, ")") : "",
+        ": the raw bytes of every input concatenated in graph order"));
+  }
+  std::vector<std::vector<int8_t>> out;
+  size_t at = 0;
+  for (int t : graph.inputs) {
+    const size_t n = static_cast<size_t>(graph.tensors[t].bytes());
+    out.emplace_back(bytes.begin() + at, bytes.begin() + at + n);
+    at += n;
+  }
+  return out;
+}
+
 absl::StatusOr<HostVerifyResult> VerifyOnHost(
     const graph::Graph& graph, const std::vector<space::Plan>& plans,
     const std::vector<std::vector<std::vector<int8_t>>>& inputs,

@@ -84,10 +84,24 @@ absl::StatusOr<HostVerifyResult> VerifyOnHost(
     const HostVerifyOptions& options = {});
 
 // The golden-generator input of ../shared/golden/README.md for every graph
-// input: s = seed; s = s * 1103515245 + 12345; x = ((s >> 16) & 255) - 128
-// (one generator run over the inputs in order).
+// input, input i with its own run of seed + i (mod 2^32):
+// s = seed + i; per element s = s * 1103515245 + 12345; x = ((s >> 16) &
+// 255) - 128. The firmware harness fills its inputs the same way
+// (codegen/firmware/model_api.h), as does `mcutune run --input-seed`.
 std::vector<std::vector<int8_t>> GoldenInputs(const graph::Graph& graph,
                                               uint32_t seed);
+
+// The firmware's byte conventions for several inputs / outputs: the
+// embedded input (MCUTUNE_INPUT_ARRAY) is every input's raw bytes
+// concatenated in graph order, and output_sha256 hashes every output
+// concatenated in graph order. ConcatTensors joins per-tensor bytes that way
+// (for one tensor: that tensor's bytes).
+std::vector<int8_t> ConcatTensors(const std::vector<std::vector<int8_t>>& parts);
+
+// The inverse for the graph's inputs: INVALID_ARGUMENT, naming every input's
+// size, unless `bytes` holds exactly the sum of the input sizes.
+absl::StatusOr<std::vector<std::vector<int8_t>>> SplitInputs(
+    const graph::Graph& graph, const std::vector<int8_t>& bytes);
 
 }  // namespace mcutune::codegen
 

@@ -33,10 +33,13 @@ struct BuildRequest {
   const graph::Graph* graph = nullptr;
   const space::Plan* plan = nullptr;  // with steps and buffers
   const space::BoardSpec* board = nullptr;
-  std::vector<int8_t> input;      // raw int8 input embedded in the firmware
+  // Raw int8 input embedded in the firmware: every graph input's bytes
+  // concatenated in graph order (codegen::ConcatTensors).
+  std::vector<int8_t> input;
   std::string input_description;  // e.g. "golden seed 7"
-  std::string
-      expected_output_sha256;  // of output 0 by the reference interpreter
+  // SHA-256 of the reference interpreter's outputs, concatenated in graph
+  // order (what the harness hashes).
+  std::string expected_output_sha256;
   std::string dir;             // absolute, created if missing
 };
 

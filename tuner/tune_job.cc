@@ -111,16 +111,21 @@ class TuneJob {
     if (graph_.inputs.empty() || graph_.outputs.empty()) {
       return absl::InvalidArgumentError("the model has no input or no output");
     }
-    // The firmware embeds one input; models with several inputs use the
-    // harness's own golden generator (seed 1) for all of them.
-    const uint32_t seed =
-        graph_.inputs.size() == 1 ? static_cast<uint32_t>(request_.seed) : 1;
+    // The firmware embeds every input (concatenated in graph order) and
+    // hashes every output (likewise): input i is the golden generator with
+    // the request's seed + i.
+    const uint32_t seed = static_cast<uint32_t>(request_.seed);
     inputs_ = codegen::GoldenInputs(graph_, seed);
-    input_description_ = absl::StrCat("golden generator seed ", seed);
+    input_description_ =
+        graph_.inputs.size() == 1
+            ? absl::StrCat("golden generator seed ", seed)
+            : absl::StrCat("golden generator seed ", seed, " + input index");
     absl::StatusOr<std::vector<std::vector<int8_t>>> out =
         graph::RunInference(graph_, inputs_);
     if (!out.ok()) return out.status();
-    expected_sha_ = device_farm::Sha256Hex((*out)[0].data(), (*out)[0].size());
+    const std::vector<int8_t> all_outputs = codegen::ConcatTensors(*out);
+    expected_sha_ =
+        device_farm::Sha256Hex(all_outputs.data(), all_outputs.size());
     for (const std::string& kind : request_.board_kinds) {
       absl::StatusOr<space::BoardSpec> b =
           space::FindBoard(env_.catalogue, kind);
@@ -426,7 +431,7 @@ class TuneJob {
     req.graph = &graph_;
     req.plan = full;
     req.board = &board;
-    if (graph_.inputs.size() == 1) req.input = inputs_[0];
+    req.input = codegen::ConcatTensors(inputs_);
     req.input_description = input_description_;
     req.expected_output_sha256 = expected_sha_;
     req.dir = dir.string();

@@ -3,16 +3,18 @@
  * - init the platform (timer: DWT CYCCNT when present and counting, else
  *   SysTick), paint the stack, init the model;
  * - calibrate the cost of one timer start/stop pair (min of 4);
- * - W warm-up inferences, then N measured ones; before each the input is
+ * - W warm-up inferences, then N measured ones; before each every input is
  *   written into the model's input buffer (outside the timed region), each
  *   inference is timed on its own and the pair cost subtracted;
- * - hash the output (SHA-256) after the first and the last inference; they
- *   must agree (status OUTPUT_VARIES otherwise);
+ * - hash the outputs (SHA-256 of all outputs concatenated in graph order)
+ *   after the first and the last inference; they must agree (status
+ *   OUTPUT_VARIES otherwise);
  * - fill the RAM result block (result_block.h), print one line
  *     MCUTUNE_RESULT {"v":1,"status":"ok","timer":"systick","ticks":...}
  *   and exit with the status as exit code.
  * Compile-time knobs: MCUTUNE_RUNS (default 1), MCUTUNE_WARMUP (1),
- * MCUTUNE_INPUT_SEED (1), MCUTUNE_INPUT_ARRAY (0: golden generator). */
+ * MCUTUNE_INPUT_SEED (1; input i uses seed + i), MCUTUNE_INPUT_ARRAY (0:
+ * golden generator; 1: mcutune_input_data, all inputs concatenated). */
 #include <stddef.h>
 #include <string.h>
 
@@ -83,18 +85,45 @@ static const char* TimerName(uint32_t kind) {
   }
 }
 
-/* ---- input ---- */
-static void LoadInput(void) {
-  int8_t* in = mcutune_model_input();
+/* ---- inputs and outputs (graph order) ---- */
+static uint32_t TotalInputBytes(void) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < mcutune_model_num_inputs; ++i) n += mcutune_model_input_bytes[i];
+  return n;
+}
+
+static uint32_t TotalOutputBytes(void) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < mcutune_model_num_outputs; ++i) n += mcutune_model_output_bytes[i];
+  return n;
+}
+
+static void LoadInputs(void) {
 #if MCUTUNE_INPUT_ARRAY
-  memcpy(in, mcutune_input_data, mcutune_model_input_bytes);
+  uint32_t at = 0;
+  for (uint32_t k = 0; k < mcutune_model_num_inputs; ++k) {
+    memcpy(mcutune_model_input((int)k), mcutune_input_data + at, mcutune_model_input_bytes[k]);
+    at += mcutune_model_input_bytes[k];
+  }
 #else
-  uint32_t s = (uint32_t)MCUTUNE_INPUT_SEED;
-  for (uint32_t i = 0; i < mcutune_model_input_bytes; ++i) {
-    s = s * 1103515245u + 12345u;
-    in[i] = (int8_t)((int)((s >> 16) & 255u) - 128);
+  for (uint32_t k = 0; k < mcutune_model_num_inputs; ++k) {
+    int8_t* in = mcutune_model_input((int)k);
+    uint32_t s = (uint32_t)MCUTUNE_INPUT_SEED + k;
+    for (uint32_t i = 0; i < mcutune_model_input_bytes[k]; ++i) {
+      s = s * 1103515245u + 12345u;
+      in[i] = (int8_t)((int)((s >> 16) & 255u) - 128);
+    }
   }
 #endif
+}
+
+static void HashOutputs(uint8_t digest[32]) {
+  mcutune_sha256_t ctx;
+  mcutune_sha256_init(&ctx);
+  for (uint32_t k = 0; k < mcutune_model_num_outputs; ++k) {
+    mcutune_sha256_update(&ctx, mcutune_model_output((int)k), mcutune_model_output_bytes[k]);
+  }
+  mcutune_sha256_final(&ctx, digest);
 }
 
 static void Report(uint32_t status, const char* error) {
@@ -121,7 +150,7 @@ static void Report(uint32_t status, const char* error) {
   PutField(&line, "stack_high_water_bytes", mcutune_result.stack_high_water_bytes);
   PutField(&line, "stack_bytes", mcutune_result.stack_bytes);
   PutField(&line, "arena_bytes", mcutune_result.arena_bytes);
-  PutField(&line, "input_bytes", mcutune_model_input_bytes);
+  PutField(&line, "input_bytes", TotalInputBytes());
   PutField(&line, "output_bytes", mcutune_result.output_bytes);
   PutField(&line, "flash_bytes", mcutune_result.flash_bytes);
   PutField(&line, "ram_bytes", mcutune_result.ram_bytes);
@@ -140,6 +169,53 @@ static void Report(uint32_t status, const char* error) {
   mcutune_platform_exit(status);
 }
 
+/* Harness errors (status HARNESS_ERROR, Report never returns): I/O counts
+ * out of range, an empty input or output, a NULL buffer, an embedded input
+ * whose size is not the sum of the inputs. Called right after init(). */
+static void CheckModel(void) {
+  static Line error;
+  error.len = 0;
+  if (mcutune_model_num_inputs == 0 || mcutune_model_num_outputs == 0 ||
+      mcutune_model_num_inputs > MCUTUNE_MODEL_MAX_IO ||
+      mcutune_model_num_outputs > MCUTUNE_MODEL_MAX_IO) {
+    Put(&error, "model has ");
+    PutU64(&error, mcutune_model_num_inputs);
+    Put(&error, " inputs and ");
+    PutU64(&error, mcutune_model_num_outputs);
+    Put(&error, " outputs (1 to ");
+    PutU64(&error, MCUTUNE_MODEL_MAX_IO);
+    Put(&error, " each)");
+    Report(MCUTUNE_STATUS_HARNESS_ERROR, error.text);
+  }
+  for (uint32_t k = 0; k < mcutune_model_num_inputs; ++k) {
+    if (mcutune_model_input_bytes[k] == 0 || mcutune_model_input((int)k) == 0) {
+      Put(&error, "model input ");
+      PutU64(&error, k);
+      Put(&error, " has no bytes or no buffer");
+      Report(MCUTUNE_STATUS_HARNESS_ERROR, error.text);
+    }
+  }
+  for (uint32_t k = 0; k < mcutune_model_num_outputs; ++k) {
+    if (mcutune_model_output_bytes[k] == 0 || mcutune_model_output((int)k) == 0) {
+      Put(&error, "model output ");
+      PutU64(&error, k);
+      Put(&error, " has no bytes or no buffer");
+      Report(MCUTUNE_STATUS_HARNESS_ERROR, error.text);
+    }
+  }
+#if MCUTUNE_INPUT_ARRAY
+  if (mcutune_input_data_bytes != TotalInputBytes()) {
+    Put(&error, "embedded input has ");
+    PutU64(&error, mcutune_input_data_bytes);
+    Put(&error, " bytes, the model's ");
+    PutU64(&error, mcutune_model_num_inputs);
+    Put(&error, " inputs need ");
+    PutU64(&error, TotalInputBytes());
+    Report(MCUTUNE_STATUS_HARNESS_ERROR, error.text);
+  }
+#endif
+}
+
 int main(void) {
   mcutune_platform_init();
   mcutune_platform_stack_paint();
@@ -150,19 +226,12 @@ int main(void) {
   mcutune_result.runs = runs;
   mcutune_result.warmup = warmup;
   mcutune_result.arena_bytes = mcutune_model_arena_bytes;
-  mcutune_result.output_bytes = mcutune_model_output_bytes;
   mcutune_result.stack_bytes = mcutune_platform_stack_bytes();
   mcutune_result.flash_bytes = mcutune_platform_flash_bytes();
   mcutune_result.ram_bytes = mcutune_platform_ram_bytes();
-#if MCUTUNE_INPUT_ARRAY
-  if (mcutune_input_data_bytes != mcutune_model_input_bytes) {
-    Report(MCUTUNE_STATUS_HARNESS_ERROR, "embedded input size differs from the model input");
-  }
-#endif
-  if (mcutune_model_input_bytes == 0 || mcutune_model_output_bytes == 0) {
-    Report(MCUTUNE_STATUS_HARNESS_ERROR, "model has an empty input or output");
-  }
+  mcutune_result.output_bytes = TotalOutputBytes();
   mcutune_model_init();
+  CheckModel();
 
   uint64_t overhead = ~(uint64_t)0;
   for (int i = 0; i < 4; ++i) {
@@ -173,24 +242,24 @@ int main(void) {
 
   uint8_t first[32];
   for (uint32_t i = 0; i < warmup; ++i) {
-    LoadInput();
+    LoadInputs();
     mcutune_model_run();
-    if (i == 0) mcutune_sha256(mcutune_model_output(), mcutune_model_output_bytes, first);
+    if (i == 0) HashOutputs(first);
   }
   uint64_t total = 0;
   for (uint32_t i = 0; i < runs; ++i) {
-    LoadInput();
+    LoadInputs();
     const uint64_t t0 = mcutune_platform_now();
     mcutune_model_run();
     const uint64_t t1 = mcutune_platform_now();
     const uint64_t dt = t1 - t0;
     total += dt > overhead ? dt - overhead : 0;
     if (warmup == 0 && i == 0) {
-      mcutune_sha256(mcutune_model_output(), mcutune_model_output_bytes, first);
+      HashOutputs(first);
     }
   }
   uint8_t last[32];
-  mcutune_sha256(mcutune_model_output(), mcutune_model_output_bytes, last);
+  HashOutputs(last);
   mcutune_result.ticks = total;
   mcutune_result.stack_high_water_bytes = mcutune_platform_stack_high_water();
   for (int i = 0; i < 32; ++i) mcutune_result.output_sha256[i] = last[i];

@@ -5,8 +5,10 @@
 // (a bundle a user can rebuild with `make`): generated sources, the kernel
 // library, the firmware harness, firmware.ld, Makefile, README.md with the
 // memory report, report.json, firmware.elf/.bin. report.json carries
-// "expected_output_sha256": the hash of the reference interpreter's output
-// for the embedded input, which the device farm checks every run against.
+// "expected_output_sha256": the hash of the reference interpreter's outputs
+// (all of them, concatenated in graph order) for the embedded input (all
+// inputs, concatenated in graph order), which the device farm checks every
+// run against.
 // Exit 0 when the firmware built; 1 (with report.json written) when it did not.
 #include <cstdio>
 #include <filesystem>
@@ -43,8 +45,9 @@ constexpr char kCodegenUsage[] =
     "  Plans one candidate, emits C for it and builds firmware into DIR:\n"
     "  sources, kernel library, board support, Makefile, README.md (memory\n"
     "  report), report.json, firmware.elf/.bin. Run it with\n"
-    "  `mcutune exec DIR --board BOARD`. Without --input the firmware uses\n"
-    "  the golden-generator input with seed 1.\n";
+    "  `mcutune exec DIR --board BOARD`. --input: the raw bytes of every\n"
+    "  model input concatenated in graph order; without it the firmware uses\n"
+    "  the golden generator, input i with seed 1 + i.\n";
 
 struct Request {
   std::string model, board_id, boards_dir, out_dir, candidate_id, strategy;
@@ -149,27 +152,29 @@ std::string Readme(const graph::Graph& g, const space::Plan& p,
   return s;
 }
 
-// SHA-256 of the reference interpreter's output 0 for the input the
-// firmware embeds (--input) or generates (golden generator, seed 1), in the
-// same requantization mode: what the firmware must report as output_sha256
-// (the device farm judges `output_matches` by it). Models with more than one
-// input have no expected hash (the harness fills input 0 only).
+// SHA-256 of the reference interpreter's outputs, concatenated in graph
+// order, for the inputs the firmware embeds (--input: every input's bytes
+// concatenated in graph order) or generates (golden generator, input i with
+// seed 1 + i), in the same requantization mode: what the firmware must
+// report as output_sha256 (the device farm judges `output_matches` by it).
 absl::StatusOr<std::string> ExpectedOutputSha256(
     const graph::Graph& g, const codegen::BuilderOptions& bo) {
-  if (g.inputs.size() != 1 || g.outputs.empty()) {
-    return absl::FailedPreconditionError(
-        "expected output: needs exactly one model input");
+  std::vector<std::vector<int8_t>> inputs;
+  if (bo.input.has_value()) {
+    absl::StatusOr<std::vector<std::vector<int8_t>>> split =
+        codegen::SplitInputs(g, *bo.input);
+    if (!split.ok()) return split.status();
+    inputs = *std::move(split);
+  } else {
+    inputs = codegen::GoldenInputs(g, 1);
   }
-  std::vector<std::vector<int8_t>> inputs =
-      bo.input.has_value() ? std::vector<std::vector<int8_t>>{*bo.input}
-                           : codegen::GoldenInputs(g, 1);
   graph::InterpreterOptions options;
   options.requant = bo.requant;
   absl::StatusOr<std::vector<std::vector<int8_t>>> out =
       graph::RunInference(g, inputs, options);
   if (!out.ok()) return out.status();
-  const std::vector<int8_t>& o = out->front();
-  return device_farm::Sha256Hex(o.data(), o.size());
+  const std::vector<int8_t> all = codegen::ConcatTensors(*out);
+  return device_farm::Sha256Hex(all.data(), all.size());
 }
 
 nlohmann::json Report(const space::Plan& p, const codegen::ModelBuild& b,
@@ -277,12 +282,13 @@ int RunCodegen(const Args& args) {
     std::ifstream f(r.input_path, std::ios::binary);
     if (!f) return PrintError(absl::NotFoundError("cannot read " + r.input_path));
     std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    const int64_t want = g->tensors[g->inputs[0]].bytes();
-    if (static_cast<int64_t>(bytes.size()) != want) {
-      return PrintError(absl::InvalidArgumentError(absl::StrCat(
-          "codegen: --input has ", bytes.size(), " bytes, the model input needs ", want)));
-    }
     bo.input = std::vector<int8_t>(bytes.begin(), bytes.end());
+    absl::StatusOr<std::vector<std::vector<int8_t>>> split =
+        codegen::SplitInputs(*g, *bo.input);
+    if (!split.ok()) {
+      return PrintError(absl::InvalidArgumentError(
+          absl::StrCat("codegen: --input ", r.input_path, ": ", split.status().message())));
+    }
   }
   absl::StatusOr<space::Plan> plan = ChoosePlan(*g, *board, r);
   if (!plan.ok()) return PrintError(plan.status());

@@ -22,15 +22,17 @@ namespace {
 // The stand-in (linked into this test) on the golden-generator input, seed 1.
 std::string InProcessHash() {
   mcutune_model_init();
-  int8_t* in = mcutune_model_input();
+  REQUIRE(mcutune_model_num_inputs == 1);
+  REQUIRE(mcutune_model_num_outputs == 1);
+  int8_t* in = mcutune_model_input(0);
   uint32_t s = 1;
-  for (uint32_t i = 0; i < mcutune_model_input_bytes; ++i) {
+  for (uint32_t i = 0; i < mcutune_model_input_bytes[0]; ++i) {
     s = s * 1103515245u + 12345u;
     in[i] = static_cast<int8_t>(static_cast<int>((s >> 16) & 255u) - 128);
   }
   mcutune_model_run();
   uint8_t d[32];
-  mcutune_sha256(mcutune_model_output(), mcutune_model_output_bytes, d);
+  mcutune_sha256(mcutune_model_output(0), mcutune_model_output_bytes[0], d);
   static const char kHex[] = "0123456789abcdef";
   std::string hex;
   for (uint8_t b : d) {

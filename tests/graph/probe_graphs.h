@@ -88,6 +88,11 @@ class ProbeBuilder {
     g_.outputs = {output};
     return g_;
   }
+  // Several graph outputs, in this order.
+  Graph Finish(std::vector<int> outputs) {
+    g_.outputs = std::move(outputs);
+    return g_;
+  }
 
  private:
   int Attach(int t, std::vector<uint8_t> bytes) {

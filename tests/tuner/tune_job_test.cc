@@ -18,6 +18,8 @@
 #include "graph/tflite_writer.h"
 #include "graph/zoo/synthesizer.h"
 #include "graph/zoo/zoo.h"
+#include "graph/interpreter.h"
+#include "tests/graph/probe_graphs.h"
 #include "tests/testing/cli_runner.h"
 #include "tuner/job_runner.h"
 
@@ -31,6 +33,9 @@ namespace fs = std::filesystem;
 class FakeFirmware : public FirmwareFactory {
  public:
   std::string fail_verify = "@none@";
+  std::mutex mu;
+  std::set<std::vector<int8_t>> inputs;  // embedded inputs of every build
+  std::set<std::string> expected;        // expected output hashes
   absl::StatusOr<BuildOutcome> Build(const BuildRequest& r) override {
     fs::create_directories(r.dir);
     nlohmann::json j;
@@ -38,6 +43,11 @@ class FakeFirmware : public FirmwareFactory {
     j["calls"] = r.plan->metrics.kernel_calls;
     j["expected"] = r.expected_output_sha256;
     std::ofstream(fs::path(r.dir) / "fake.json") << j.dump();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      inputs.insert(r.input);
+      expected.insert(r.expected_output_sha256);
+    }
     BuildOutcome out;
     out.ok = true;
     out.stage = "done";
@@ -377,6 +387,49 @@ TEST_CASE(
   }
   CHECK(f.store->GetJob(a)->state == JobState::kDone);
   CHECK(f.store->GetJob(b)->state == JobState::kCancelled);
+}
+
+TEST_CASE("a model with two inputs and two outputs: the firmware embeds "
+          "every input and expects the hash of every output") {
+  Fixture f;
+  ::mcutune::testing::ProbeBuilder b("two_adds");
+  using ::mcutune::testing::Q;
+  const int x = b.Input("x", {1, 4, 4, 6}, Q(0.1f, 2));
+  const int y = b.Input("y", {1, 4, 4, 6}, Q(0.07f, -9));
+  const int s1 = b.Act("s1", {1, 4, 4, 6}, Q(0.15f, -1));
+  const int s2 = b.Act("s2", {1, 4, 4, 6}, Q(0.2f, 4));
+  b.Op(graph::OpType::kAdd, {x, y}, s1);
+  b.Op(graph::OpType::kAdd, {y, x}, s2);
+  const graph::Graph g = b.Finish({s2, s1});
+  const std::vector<uint8_t> bytes = *graph::WriteTflite(g);
+  f.model_id = device_farm::Sha256Hex(bytes.data(), bytes.size());
+  ModelRecord m;
+  m.id = f.model_id;
+  m.name = "two_adds";
+  REQUIRE(f.store->PutModel(m, std::string(bytes.begin(), bytes.end())).ok());
+  const std::string id = f.NewJob(/*budget=*/2, /*batch=*/2, {"qemu-f746"});
+  JobControl control;
+  REQUIRE(RunTuneJob(f.env, id, control).ok());
+  INFO(f.store->GetJob(id)->error);
+  REQUIRE(f.store->GetJob(id)->state == JobState::kDone);
+  // Input i: the golden generator with the request's seed (1) + i, written
+  // out here; the expected hash covers both outputs in graph order.
+  std::vector<std::vector<int8_t>> in(2, std::vector<int8_t>(96));
+  std::vector<int8_t> all;
+  for (uint32_t i = 0; i < 2; ++i) {
+    uint32_t st = 1 + i;
+    for (int8_t& v : in[i]) {
+      st = st * 1103515245u + 12345u;
+      v = static_cast<int8_t>(static_cast<int>((st >> 16) & 255u) - 128);
+    }
+    all.insert(all.end(), in[i].begin(), in[i].end());
+  }
+  const std::vector<std::vector<int8_t>> out = *graph::RunInference(g, in);
+  std::string outs(out[0].begin(), out[0].end());
+  outs.append(out[1].begin(), out[1].end());
+  CHECK(f.firmware.inputs == std::set<std::vector<int8_t>>{all});
+  CHECK(f.firmware.expected ==
+        std::set<std::string>{device_farm::Sha256Hex(outs.data(), outs.size())});
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
  * the harness, the builder and the virtual boards before the emitter exists,
  * and as the farm's known-answer firmware.
  *
+ * One input, one output (model API version 2 with one of each).
  * One int8 "layer": 16 outputs, each a dot product of the 256-byte input with
  * a rotated window of a const 256-entry weight table, rounded and saturated:
  *   acc[o] = sum_i in[i] * w[(i + 17 o) mod 256];  out[o] = sat8((acc + 128) >> 8)
@@ -24,8 +25,10 @@
 #define MCUTUNE_STAND_IN_ARENA_BYTES (kInputBytes + kOutputBytes)
 #endif
 
-const uint32_t mcutune_model_input_bytes = kInputBytes;
-const uint32_t mcutune_model_output_bytes = kOutputBytes;
+const uint32_t mcutune_model_num_inputs = 1;
+const uint32_t mcutune_model_num_outputs = 1;
+const uint32_t mcutune_model_input_bytes[] = {kInputBytes};
+const uint32_t mcutune_model_output_bytes[] = {kOutputBytes};
 const uint32_t mcutune_model_arena_bytes = MCUTUNE_STAND_IN_ARENA_BYTES;
 
 static int8_t g_arena[MCUTUNE_STAND_IN_ARENA_BYTES] MCUTUNE_ARENA_ATTR;
@@ -51,9 +54,9 @@ static const int8_t kWeights[256] = {
 
 void mcutune_model_init(void) {}
 
-int8_t* mcutune_model_input(void) { return g_arena; }
+int8_t* mcutune_model_input(int i) { return i == 0 ? g_arena : 0; }
 
-const int8_t* mcutune_model_output(void) { return g_arena + kInputBytes; }
+const int8_t* mcutune_model_output(int i) { return i == 0 ? g_arena + kInputBytes : 0; }
 
 void mcutune_model_run(void) {
 #if defined(MCUTUNE_STAND_IN_HANG)
