@@ -146,7 +146,10 @@ class FeatureExtractor {
 // kernel library (about 5-10x what its loops spend): 40 per MAC (the scalar
 // in-place depthwise loop spends ~20), 400 per requantised output or
 // element, 2000 per pixel or row, 20 per byte moved, 500 per memcpy call,
-// 5000 per kernel call; +infinity for totals and memory figures.
+// 5000 per kernel call; +infinity for totals and memory figures. Tight
+// bounds (about 1.2x the loop) where the zoo cannot identify a cost on its
+// own: 1.5 per macs.conv_generic MAC (the generic loop's extra over
+// macs.conv), 1 per im2col byte, 100 per im2col call (docs/cost_model.md).
 double FeatureCostCeiling(std::string_view name);
 
 // One-shot convenience: FeatureExtractor(graph, board).Extract(plan).
