@@ -114,6 +114,22 @@ space::Plan FirstPlanOf(const graph::Graph& g, space::Strategy strategy) {
   return {};
 }
 
+// Builds `fo` for the host, runs it and parses its result line.
+device_farm::HarnessReport BuildAndRunHost(const FirmwareBuildOptions& fo) {
+  absl::StatusOr<BuildResult> r = BuildHost(fo);
+  REQUIRE(r.ok());
+  INFO(r->log.substr(0, 3000));
+  REQUIRE(r->ok);
+  absl::StatusOr<base::SubprocessResult> run =
+      base::RunSubprocess({r->host_executable});
+  REQUIRE(run.ok());
+  INFO(run->stdout_data << run->stderr_data);
+  absl::StatusOr<device_farm::HarnessReport> report =
+      device_farm::ParseResultLine(run->stdout_data);
+  REQUIRE(report.ok());
+  return *report;
+}
+
 // Emits `plan` with the harness API and builds it with the harness for the
 // host; returns the parsed result line.
 device_farm::HarnessReport RunHostHarness(
@@ -137,19 +153,9 @@ device_farm::HarnessReport RunHostHarness(
     if (e.path().extension() == ".c") fo.sources.push_back(e.path().string());
   }
   if (embedded.has_value()) fo.defines.push_back({"MCUTUNE_INPUT_ARRAY", "1"});
-  absl::StatusOr<BuildResult> r = BuildHost(fo);
-  REQUIRE(r.ok());
-  INFO(r->log.substr(0, 3000));
-  REQUIRE(r->ok);
-  absl::StatusOr<base::SubprocessResult> run =
-      base::RunSubprocess({r->host_executable});
-  REQUIRE(run.ok());
-  INFO(run->stdout_data << run->stderr_data);
-  absl::StatusOr<device_farm::HarnessReport> report =
-      device_farm::ParseResultLine(run->stdout_data);
-  REQUIRE(report.ok());
+  device_farm::HarnessReport report = BuildAndRunHost(fo);
   fs::remove_all(dir);
-  return *report;
+  return report;
 }
 
 TEST_CASE("two-input two-output graph: GoldenInputs follow the harness's "
@@ -253,19 +259,10 @@ TEST_CASE("the harness rejects an embedded input of the wrong total size",
   fo.work_dir = (dir / "build").string();
   fo.sources = {(dir / "short_model.c").string()};
   fo.defines = {{"MCUTUNE_INPUT_ARRAY", "1"}};
-  absl::StatusOr<BuildResult> r = BuildHost(fo);
-  REQUIRE(r.ok());
-  INFO(r->log.substr(0, 3000));
-  REQUIRE(r->ok);
-  absl::StatusOr<base::SubprocessResult> run =
-      base::RunSubprocess({r->host_executable});
-  REQUIRE(run.ok());
-  absl::StatusOr<device_farm::HarnessReport> report =
-      device_farm::ParseResultLine(run->stdout_data);
-  REQUIRE(report.ok());
-  CHECK(report->status == device_farm::RunStatus::kHarnessError);
-  CHECK(report->error == "embedded input has 6 bytes, the model's 2 inputs need 7");
-  CHECK(report->input_bytes == 7);
+  const device_farm::HarnessReport report = BuildAndRunHost(fo);
+  CHECK(report.status == device_farm::RunStatus::kHarnessError);
+  CHECK(report.error == "embedded input has 6 bytes, the model's 2 inputs need 7");
+  CHECK(report.input_bytes == 7);
   fs::remove_all(dir);
 }
 
