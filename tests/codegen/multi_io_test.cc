@@ -282,7 +282,7 @@ TEST_CASE("a single-input model's host-harness hash is its one output's",
 }
 
 TEST_CASE("two-input two-output firmware on QEMU M7 reports the "
-          "interpreter's hash; mcutune codegen + exec agree",
+          "interpreter's hash and mcutune codegen + exec agree",
           "[emitter][qemu][cli]") {
   if (!base::ProgramExists("arm-none-eabi-gcc") ||
       !base::ProgramExists("qemu-system-arm")) {
