@@ -278,11 +278,14 @@ void mcuk_conv2d_1x1_paired(const mcuk_conv_params* p, const mcuk_cview* in,
         next_a =
             mcuk_cview_at(in, oy * p->stride_h, ox * p->stride_w, p->in_c);
       }
-      for (i = 0; i < MCUK_1X1P_BLOCK; ++i) {
-        st[i] = 4;
-        a[i] = next_a + i * a_step;
-        o[i] = next_o + i * cout;
-      }
+      st[0] = st[1] = 4; /* unrolled: a loop costs ~20 instructions here */
+      a[0] = next_a, a[1] = next_a + a_step;
+      o[0] = next_o, o[1] = next_o + cout;
+#if MCUK_1X1P_BLOCK == 3
+      st[2] = 4;
+      a[2] = next_a + 2 * a_step;
+      o[2] = next_o + 2 * cout;
+#endif
       ox += MCUK_1X1P_BLOCK;
       if (ox == r->x1) {
         ox = r->x0, ++oy;
