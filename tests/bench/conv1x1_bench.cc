@@ -8,9 +8,11 @@
 // way, subtracted before dividing by the MACs. Every run's output hash is
 // checked against the reference interpreter.
 // Issue 4's goal: >= 1 MAC per instruction (<= 1 instruction/MAC) on M7, DSP.
-// The requantization costs ~10 instructions per output whatever the kernel
-// (codegen/kernels/internal/pointwise_asm.h), i.e. 10 / in_c per MAC: the
-// goal needs in_c >= ~48; the last column says which shapes meet it.
+// The requantization costs ~7 instructions per output with the full
+// activation range, ~10 when clamped (codegen/kernels/internal/
+// pointwise_asm.h), i.e. 7-10 / in_c per MAC: single layers meet the goal
+// from in_c ~40; the last column says which shapes do. The --zoo aggregate
+// is the goal's measure for real networks (docs/firmware.md).
 //
 // Two modes:
 //   default  a fixed list of shapes with the probe-graph quantization
