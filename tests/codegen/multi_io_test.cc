@@ -30,6 +30,7 @@
 #include "tests/graph/probe_graphs.h"
 #include "tests/testing/cli_runner.h"
 #include "tuner/space/board.h"
+#include "tests/testing/qemu_tools.h"
 
 namespace mcutune::codegen {
 namespace {
@@ -284,11 +285,7 @@ TEST_CASE("a single-input model's host-harness hash is its one output's",
 TEST_CASE("two-input two-output firmware on QEMU M7 reports the "
           "interpreter's hash and mcutune codegen + exec agree",
           "[emitter][qemu][cli]") {
-  if (!base::ProgramExists("arm-none-eabi-gcc") ||
-      !base::ProgramExists("qemu-system-arm")) {
-    WARN("arm-none-eabi-gcc or qemu-system-arm missing: skipped");
-    return;
-  }
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   const graph::Graph g = TwoInTwoOut();
   absl::StatusOr<space::BoardSpec> board = space::FindBoard("qemu-f746");
   REQUIRE(board.ok());

@@ -23,6 +23,7 @@
 #include "tests/graph/probe_graphs.h"
 #include "tests/testing/cli_runner.h"
 #include "tuner/space/board.h"
+#include "tests/testing/qemu_tools.h"
 
 namespace mcutune::codegen {
 namespace {
@@ -94,11 +95,7 @@ graph::Graph PointwiseChain() {
 
 TEST_CASE("pointwise convolutions match the interpreter on QEMU M7 / M4 / M33",
           "[emitter][kernels][qemu]") {
-  if (!base::ProgramExists("arm-none-eabi-gcc") ||
-      !base::ProgramExists("qemu-system-arm")) {
-    WARN("arm-none-eabi-gcc or qemu-system-arm missing: skipped");
-    return;
-  }
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   const graph::Graph g = PointwiseChain();
   REQUIRE(graph::ValidateGraph(g).ok());
   int paired = 0;
