@@ -12,9 +12,10 @@
 //   an op-specific parameter struct whose filter / bias / requantization
 //   pointers are the SRAM overlays the plan filled (or the external image
 //   when the filter is streamed). The output goes straight to external RAM.
-// - Partial steps of reductions (MEAN / global pooling over H) only move
-//   data; the completing step runs the kernel on the whole input in
-//   external RAM (the kernel library has no partial-sum entry point).
+// - Reductions over H (MEAN, pooling with one output row): every step folds
+//   the rows its DMA buffer holds into the op's scratch accumulator
+//   (mcuk_*_rows, the first step starts it), the completing step then writes
+//   the output (mcuk_*_finish); the input never leaves the DMA buffers.
 #include <cstring>
 #include <map>
 #include <set>
@@ -219,6 +220,60 @@ class TinyOpsEmitter {
     return name;
   }
 
+  // One step of a reduction over H: fold the held rows into the scratch
+  // accumulator; the completing step (output rows non-empty) also finishes.
+  absl::Status Reduce(int s, const OpParams& p, const std::string& name,
+                      bool partial) {
+    const Step& st = plan_.steps[s];
+    const graph::Operator& o = g_.ops[st.op];
+    int dma = -1, scratch = -1;
+    for (int id : st.reads) {
+      const Buffer& b = plan_.buffers[id];
+      auto h = held_.find(id);
+      if (b.kind == BufferKind::kDma && h != held_.end() &&
+          h->second.tensor == o.inputs[0]) {
+        dma = id;
+      }
+      if (b.kind == BufferKind::kScratch) scratch = id;
+    }
+    const char* fn = p.kind == KernelKind::kMean          ? "mcuk_mean_hw"
+                     : p.kind == KernelKind::kAveragePool ? "mcuk_avg_pool"
+                     : p.kind == KernelKind::kMaxPool     ? "mcuk_max_pool"
+                                                          : nullptr;
+    const int64_t need = int64_t{p.out.w} * p.out.c *
+                         (p.kind == KernelKind::kMaxPool ? 1 : 4);
+    if (fn == nullptr || dma < 0 || scratch < 0 ||
+        plan_.buffers[scratch].bytes < need) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "step ", s, ": reduction over H of op ", st.op,
+          " without a held input block or an accumulator of ", need, " B"));
+    }
+    const Held& h = held_[dma];
+    Window in = ctx_.WholeWindow(dma, o.inputs[0]);
+    in.y0 = h.y0;
+    in.h = h.y1 - h.y0;
+    const std::string acc =
+        absl::StrCat("(", p.kind == KernelKind::kMaxPool ? "int8_t" : "int32_t",
+                     "*)", ctx_.BufferPtr(scratch));
+    const bool first = started_.insert(st.op).second;
+    ++ctx_.kernel_calls;
+    ctx_.Line(absl::StrCat("{ ", fn, "_rows(&", name, ", ",
+                           EmitContext::CView(in), ", ", h.y0, ", ", h.y1,
+                           ", ", first ? 1 : 0, ", ", acc, "); }"));
+    if (partial) return absl::OkStatus();
+    const int out = ctx_.TensorBuffer(st, o.outputs[0]);
+    if (out < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("step ", s, ": no output buffer"));
+    }
+    const Window w = ctx_.WholeWindow(out, o.outputs[0]);
+    ctx_.Line(absl::StrCat("{ ", fn, "_finish(&", name, ", ", acc, ", ",
+                           p.kind == KernelKind::kMean ? w.ptr
+                                                       : EmitContext::View(w),
+                           "); }"));
+    return absl::OkStatus();
+  }
+
   absl::Status Kernel(int s) {
     const Step& st = plan_.steps[s];
     const graph::Operator& o = g_.ops[st.op];
@@ -237,17 +292,18 @@ class TinyOpsEmitter {
     ctx_.Line(absl::StrCat("/* step ", s, ": op ", st.op, " ",
                            graph::OpTypeName(o.type), " rows [",
                            st.output.y0, ", ", st.output.y1, ") */"));
-    if (partial) return absl::OkStatus();  // a partial sum: data moved only
     absl::StatusOr<std::string> name = OpParamsName(st.op, st, p);
     if (!name.ok()) return name.status();
+    if (space::DescribeTinyOp(g_, st.op).mode == space::TinyMode::kReduce) {
+      return Reduce(s, p, *name, partial);
+    }
+    if (partial) {
+      return absl::InternalError(absl::StrCat("step ", s, ": no output rows"));
+    }
     CallSpec call;
     call.op = st.op;
     call.params = *name;
     call.context = absl::StrCat("step ", s);
-    const bool reduce = (p.kind == KernelKind::kMean ||
-                         p.kind == KernelKind::kAveragePool ||
-                         p.kind == KernelKind::kMaxPool) &&
-                        p.out.h == 1 && p.in.h > 1;
     for (int t : o.inputs) {
       if (t < 0 || g_.tensors[t].is_constant()) continue;
       int dma = -1;
@@ -258,7 +314,7 @@ class TinyOpsEmitter {
           dma = id;
         }
       }
-      if (dma >= 0 && !reduce) {
+      if (dma >= 0) {
         const Held& h = held_[dma];
         Window w = ctx_.WholeWindow(dma, t);
         if (g_.tensors[t].shape.size() == 4) {
@@ -322,6 +378,7 @@ class TinyOpsEmitter {
   std::map<int, Held> held_;  // DMA buffer -> rows it holds
   std::map<int, std::string> names_;
   std::set<int> written_;
+  std::set<int> started_;  // reductions whose accumulator is started
 };
 
 }  // namespace

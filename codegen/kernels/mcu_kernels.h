@@ -237,6 +237,25 @@ typedef struct {
 void mcuk_mean_hw(const mcuk_mean_params* p, const mcuk_cview* in,
                   int8_t* out);
 
+/* Reductions over H in blocks of input rows (TinyOps): a MEAN over H and W,
+ * or a pooling whose output has one row. *_rows folds rows [y0, y1) of the
+ * input (held by `in`; rows outside the reduction are ignored) into `acc`,
+ * one accumulator per output value (channels for MEAN, out_w * channels for
+ * pooling), starting from scratch when `first`; *_finish writes the output.
+ * Any split of the rows gives the whole-tensor kernel's output. */
+void mcuk_mean_hw_rows(const mcuk_mean_params* p, const mcuk_cview* in,
+                       int32_t y0, int32_t y1, int32_t first, int32_t* acc);
+void mcuk_mean_hw_finish(const mcuk_mean_params* p, const int32_t* acc,
+                         int8_t* out);
+void mcuk_avg_pool_rows(const mcuk_pool_params* p, const mcuk_cview* in,
+                        int32_t y0, int32_t y1, int32_t first, int32_t* acc);
+void mcuk_avg_pool_finish(const mcuk_pool_params* p, const int32_t* acc,
+                          const mcuk_view* out);
+void mcuk_max_pool_rows(const mcuk_pool_params* p, const mcuk_cview* in,
+                        int32_t y0, int32_t y1, int32_t first, int8_t* acc);
+void mcuk_max_pool_finish(const mcuk_pool_params* p, const int8_t* acc,
+                          const mcuk_view* out);
+
 /* ---- Softmax ------------------------------------------------------------- */
 
 typedef struct {

@@ -56,6 +56,8 @@ Bytes Slice(const Bytes& whole, const Dims& d, const mcuk_region& r);
 // Random single-operator graphs: kind picks the operator type. Deterministic
 // for a given rng state. Shapes are kept small (tests run thousands).
 graph::Graph RandomOpGraph(KernelKind kind, std::mt19937& rng);
+// AVERAGE_POOL_2D / MAX_POOL_2D whose output has one row (H reduced).
+graph::Graph RandomOneRowPoolGraph(bool average, std::mt19937& rng);
 
 // Random int8 bytes.
 Bytes RandomBytes(size_t n, std::mt19937& rng);

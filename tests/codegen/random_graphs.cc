@@ -177,15 +177,26 @@ Graph Add(std::mt19937& rng) {
   return b.g;
 }
 
-Graph Pool(bool average, std::mt19937& rng) {
+// one_row: the output has one row (a reduction over H): a global window
+// (VALID, filter_h = H) or a SAME window whose stride covers H.
+Graph Pool(bool average, std::mt19937& rng, bool one_row = false) {
   Builder b;
   graph::OpOptions o;
   o.padding = Uniform(rng, 0, 1) ? Padding::kSame : Padding::kValid;
   o.filter_h = Uniform(rng, 1, 4), o.filter_w = Uniform(rng, 1, 4);
   o.stride_h = Uniform(rng, 1, 3), o.stride_w = Uniform(rng, 1, 3);
   o.activation = RandomActivation(rng);
-  const int ih = Uniform(rng, o.filter_h, 12),
-            iw = Uniform(rng, o.filter_w, 12);
+  int ih = Uniform(rng, o.filter_h, 12);
+  const int iw = Uniform(rng, o.filter_w, 12);
+  if (one_row) {
+    ih = Uniform(rng, 2, 12);
+    if (o.padding == Padding::kValid) {
+      o.filter_h = ih;
+    } else {
+      o.filter_h = Uniform(rng, 1, ih + 2);
+      o.stride_h = Uniform(rng, ih, ih + 2);
+    }
+  }
   const int c = Uniform(rng, 1, 21);
   const Quantization q = Q(LogScale(rng, 0.01f, 0.1f), Uniform(rng, -128, 127));
   const int in = b.Input({1, ih, iw, c}, q);
@@ -309,6 +320,10 @@ Graph Reshape(std::mt19937& rng) {
 }
 
 }  // namespace
+
+Graph RandomOneRowPoolGraph(bool average, std::mt19937& rng) {
+  return Pool(average, rng, /*one_row=*/true);
+}
 
 Graph RandomOpGraph(KernelKind kind, std::mt19937& rng) {
   switch (kind) {

@@ -143,6 +143,39 @@ TEST_CASE("tinyops partition: 3x3 stride 2 SAME on an odd height",
   CHECK(p->dma_in_bytes == (4 + 5 + 2) * 24);
 }
 
+// One AVERAGE_POOL_2D on [1, h, w, c] with a filter_h x w window, VALID,
+// so the output has one row when filter_h == h.
+Graph Pool(int h, int w, int c, int filter_h) {
+  ProbeBuilder b("pool");
+  const int in = b.Input("input", {1, h, w, c}, Q(0.1f, 0));
+  const int out = b.Act("pool", {1, h - filter_h + 1, 1, c}, Q(0.1f, 0));
+  graph::OpOptions o;
+  o.padding = graph::Padding::kValid;
+  o.filter_h = filter_h;
+  o.filter_w = w;
+  b.Op(OpType::kAveragePool2D, {in}, out, o);
+  return b.Finish(out);
+}
+
+TEST_CASE("tinyops partition: global pooling folds every input row",
+          "[tinyops]") {
+  // 7x7x16 -> 1x1x16: 112 B per input row, all 7 rows reduced.
+  const OpGeometry geo = DescribeTinyOp(Pool(7, 7, 16, 7), 0);
+  CHECK(geo.mode == TinyMode::kReduce);
+  CHECK(geo.reduce_span.begin == 0);
+  CHECK(geo.reduce_span.end == 7);
+  CHECK(geo.units == 7);
+  CHECK(geo.scratch_bytes >= 16 * 4);  // int32 accumulator per channel
+  // At most 3 rows per block: ceil(7 / 3) = 3 blocks, each row read once.
+  absl::StatusOr<OpPartition> p = PartitionTinyOp(geo, 3 * 112);
+  REQUIRE(p.ok());
+  CHECK(p->tiny.size() == 3);
+  CHECK(p->dma_in_bytes == 7 * 112);
+  CHECK(p->tiny.back().in[0].end == 7);
+  // Not a reduction when the window leaves more than one output row.
+  CHECK(DescribeTinyOp(Pool(7, 7, 16, 3), 0).mode == TinyMode::kRows);
+}
+
 TEST_CASE("tinyops plan: steps, traffic and SRAM of one operator",
           "[tinyops]") {
   const Graph g = Depthwise(8, 8, 4, 1, graph::Padding::kSame, 8, 8);

@@ -119,8 +119,8 @@ OpGeometry DescribeTinyOp(const Graph& g, int op, bool reshape_aliases) {
       geo.inputs = {RowsOf(g, in0)};
       geo.mode = TinyMode::kRows;
       if (!conv && geo.out_rows == 1 && h_in > 1) {
+        geo.reduce_span = BlockRows(geo, {0, 1})[0];  // (kRows row map)
         geo.mode = TinyMode::kReduce;
-        geo.reduce_span = BlockRows(geo, {0, 1})[0];
       }
       if (conv) {
         geo.filter_tensor = o.inputs[1];
