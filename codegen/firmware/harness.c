@@ -172,6 +172,17 @@ static void Report(uint32_t status, const char* error) {
 /* Harness errors (status HARNESS_ERROR, Report never returns): I/O counts
  * out of range, an empty input or output, a NULL buffer, an embedded input
  * whose size is not the sum of the inputs. Called right after init(). */
+/* Reports a harness error unless tensor `k` (`what` = "model input ") has
+ * bytes and a buffer. */
+static void CheckBuffer(Line* error, const char* what, uint32_t k,
+                        uint32_t bytes, const void* buffer) {
+  if (bytes != 0 && buffer != 0) return;
+  Put(error, what);
+  PutU64(error, k);
+  Put(error, " has no bytes or no buffer");
+  Report(MCUTUNE_STATUS_HARNESS_ERROR, error->text);
+}
+
 static void CheckModel(void) {
   static Line error;
   error.len = 0;
@@ -188,20 +199,12 @@ static void CheckModel(void) {
     Report(MCUTUNE_STATUS_HARNESS_ERROR, error.text);
   }
   for (uint32_t k = 0; k < mcutune_model_num_inputs; ++k) {
-    if (mcutune_model_input_bytes[k] == 0 || mcutune_model_input((int)k) == 0) {
-      Put(&error, "model input ");
-      PutU64(&error, k);
-      Put(&error, " has no bytes or no buffer");
-      Report(MCUTUNE_STATUS_HARNESS_ERROR, error.text);
-    }
+    CheckBuffer(&error, "model input ", k, mcutune_model_input_bytes[k],
+                mcutune_model_input((int)k));
   }
   for (uint32_t k = 0; k < mcutune_model_num_outputs; ++k) {
-    if (mcutune_model_output_bytes[k] == 0 || mcutune_model_output((int)k) == 0) {
-      Put(&error, "model output ");
-      PutU64(&error, k);
-      Put(&error, " has no bytes or no buffer");
-      Report(MCUTUNE_STATUS_HARNESS_ERROR, error.text);
-    }
+    CheckBuffer(&error, "model output ", k, mcutune_model_output_bytes[k],
+                mcutune_model_output((int)k));
   }
 #if MCUTUNE_INPUT_ARRAY
   if (mcutune_input_data_bytes != TotalInputBytes()) {

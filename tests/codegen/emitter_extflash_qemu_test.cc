@@ -16,11 +16,10 @@
 
 #include "base/subprocess.h"
 #include "codegen/builder.h"
-#include "codegen/firmware/sha256.h"
 #include "codegen/host_verifier.h"
-#include "device_farm/qemu_runner.h"
-#include "graph/interpreter.h"
 #include "tests/codegen/emitter_testing.h"
+#include "tests/codegen/qemu_testing.h"
+#include "tests/testing/qemu_tools.h"
 #include "tests/testing/cli_runner.h"
 #include "tuner/space/board.h"
 #include "tuner/space/candidate_family.h"
@@ -30,25 +29,6 @@ namespace mcutune::codegen {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool ToolsPresent() {
-  return base::ProgramExists("arm-none-eabi-gcc") &&
-         base::ProgramExists("qemu-system-arm");
-}
-
-std::string ReferenceHash(const graph::Graph& g, graph::RequantMode mode) {
-  graph::InterpreterOptions o;
-  o.requant = mode;
-  absl::StatusOr<std::vector<std::vector<int8_t>>> out =
-      graph::RunInference(g, GoldenInputs(g, 1), o);
-  REQUIRE(out.ok());
-  uint8_t d[32];
-  mcutune_sha256((*out)[0].data(), (*out)[0].size(), d);
-  std::string s;
-  static const char kHex[] = "0123456789abcdef";
-  for (uint8_t b : d) s += std::string{kHex[b >> 4], kHex[b & 15]};
-  return s;
-}
 
 absl::StatusOr<ModelBuild> Build(const graph::Graph& g, const space::Plan& p,
                                  const space::BoardSpec& board,
@@ -60,15 +40,13 @@ absl::StatusOr<ModelBuild> Build(const graph::Graph& g, const space::Plan& p,
   return MakeBuilder(g, bo)->Build(p, board);
 }
 
-// Runs `elf` on the board's machine; returns the output hash ("" on error).
+// The output hash `elf` reports on the board's machine.
 std::string RunHash(const std::string& elf, const space::BoardSpec& board) {
-  device_farm::QemuRunOptions ro;
-  ro.machine = board.qemu_machine;
-  ro.timeout = absl::Seconds(120);
-  absl::StatusOr<device_farm::Measurement> m = device_farm::RunOnQemu(elf, ro);
-  REQUIRE(m.ok());
-  CHECK(m->status == device_farm::RunStatus::kOk);
-  return m->output_sha256;
+  return testing::RunOnBoardQemu(elf, board).output_sha256;
+}
+
+std::string ReferenceHash(const graph::Graph& g, graph::RequantMode mode) {
+  return testing::ReferenceOutputsHash(g, GoldenInputs(g, 1), mode);
 }
 
 space::Plan PlanFor(const graph::Graph& g, const space::BoardSpec& board,
@@ -84,10 +62,7 @@ space::Plan PlanFor(const graph::Graph& g, const space::BoardSpec& board,
 
 TEST_CASE("a tinyops image larger than internal flash runs from PSRAM",
           "[emitter][qemu][extflash]") {
-  if (!ToolsPresent()) {
-    WARN("arm-none-eabi-gcc or qemu-system-arm missing: skipped");
-    return;
-  }
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   const graph::Graph& g = testing::ZooGraph("mcunet-vww0");
   absl::StatusOr<space::BoardSpec> board = space::FindBoard("qemu-f746");
   REQUIRE(board.ok());
@@ -132,10 +107,7 @@ TEST_CASE("a tinyops image larger than internal flash runs from PSRAM",
 
 TEST_CASE("constants a tinyops plan keeps in external RAM are preloaded",
           "[emitter][qemu][extflash]") {
-  if (!ToolsPresent()) {
-    WARN("arm-none-eabi-gcc or qemu-system-arm missing: skipped");
-    return;
-  }
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   // qemu-l552 has external SRAM and no QSPI flash: the constants live in
   // external RAM. With 256 KiB of internal flash they cannot be copied
   // there from flash; the ELF puts them in place.
@@ -162,10 +134,7 @@ TEST_CASE("constants a tinyops plan keeps in external RAM are preloaded",
 
 TEST_CASE("an out-of-place depthwise patch candidate is bit-exact on QEMU",
           "[emitter][qemu][inplace]") {
-  if (!ToolsPresent()) {
-    WARN("arm-none-eabi-gcc or qemu-system-arm missing: skipped");
-    return;
-  }
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   const graph::Graph& g = testing::ZooGraph("mcunet-vww0");
   absl::StatusOr<space::BoardSpec> board = space::FindBoard("qemu-f469");
   REQUIRE(board.ok());
@@ -223,10 +192,7 @@ int64_t HarnessFlashBytes(const std::string& map_path) {
 
 TEST_CASE("the code estimate covers the linked code",
           "[emitter][qemu][code]") {
-  if (!ToolsPresent()) {
-    WARN("arm-none-eabi-gcc or qemu-system-arm missing: skipped");
-    return;
-  }
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   const graph::Graph& g = testing::ZooGraph("mcunet-vww0");
   absl::StatusOr<space::BoardSpec> board = space::FindBoard("qemu-f746");
   REQUIRE(board.ok());

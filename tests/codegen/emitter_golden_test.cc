@@ -18,6 +18,7 @@
 #include "graph/interpreter.h"
 #include "graph/tflite_reader.h"
 #include "tests/codegen/emitter_testing.h"
+#include "tests/codegen/qemu_testing.h"
 
 namespace mcutune::codegen {
 namespace {
@@ -117,14 +118,9 @@ TEST_CASE("golden models on QEMU reproduce the golden outputs",
       }
       INFO(name << " on " << board_id << ": " << b->stage << " " << b->error);
       REQUIRE(b->ok);
-      device_farm::QemuRunOptions ro;
-      ro.machine = board->qemu_machine;
-      ro.timeout = absl::Seconds(300);
-      absl::StatusOr<device_farm::Measurement> m =
-          device_farm::RunOnQemu(b->firmware.elf_path, ro);
-      REQUIRE(m.ok());
-      CHECK(m->status == device_farm::RunStatus::kOk);
-      CHECK(m->output_sha256 == want);
+      const device_farm::Measurement m =
+          testing::RunOnBoardQemu(b->firmware.elf_path, *board, absl::Seconds(300));
+      CHECK(m.output_sha256 == want);
       fs::remove_all(bo.work_dir);
       ++ran;
     }

@@ -13,11 +13,10 @@
 
 #include "base/subprocess.h"
 #include "codegen/builder.h"
-#include "codegen/firmware/sha256.h"
 #include "codegen/host_verifier.h"
-#include "device_farm/qemu_runner.h"
-#include "graph/interpreter.h"
 #include "tests/codegen/emitter_testing.h"
+#include "tests/codegen/qemu_testing.h"
+#include "tests/testing/qemu_tools.h"
 #include "tests/testing/cli_runner.h"
 #include "tuner/space/board.h"
 
@@ -26,32 +25,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool ToolsPresent() {
-  return base::ProgramExists("arm-none-eabi-gcc") &&
-         base::ProgramExists("qemu-system-arm");
-}
-
-std::string Hex(const std::vector<int8_t>& bytes) {
-  uint8_t d[32];
-  mcutune_sha256(bytes.data(), bytes.size(), d);
-  static const char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t b : d) {
-    s += kHex[b >> 4];
-    s += kHex[b & 15];
-  }
-  return s;
-}
-
 std::string ReferenceHash(const graph::Graph& g,
                           const std::vector<int8_t>& input,
                           graph::RequantMode mode) {
-  graph::InterpreterOptions o;
-  o.requant = mode;
-  absl::StatusOr<std::vector<std::vector<int8_t>>> out =
-      graph::RunInference(g, {input}, o);
-  REQUIRE(out.ok());
-  return Hex((*out)[0]);
+  return testing::ReferenceOutputsHash(g, {input}, mode);
 }
 
 // One representative plan per strategy (and a hybrid).
@@ -70,10 +47,7 @@ std::vector<space::Plan> OnePerStrategy(const graph::Graph& g,
 
 TEST_CASE("generated firmware matches the interpreter on QEMU M7 and M4",
           "[emitter][qemu]") {
-  if (!ToolsPresent()) {
-    WARN("arm-none-eabi-gcc or qemu-system-arm missing: skipped");
-    return;
-  }
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   const graph::Graph& g = testing::ZooGraph("mcunet-vww0");
   const std::vector<int8_t> input = GoldenInputs(g, 1)[0];
   int runs = 0;
@@ -97,18 +71,13 @@ TEST_CASE("generated firmware matches the interpreter on QEMU M7 and M4",
                     << " " << b->error << "\n"
                     << b->firmware.log.substr(0, 3000));
       REQUIRE(b->ok);
-      device_farm::QemuRunOptions ro;
-      ro.machine = board->qemu_machine;
-      ro.timeout = absl::Seconds(120);
-      absl::StatusOr<device_farm::Measurement> m =
-          device_farm::RunOnQemu(b->firmware.elf_path, ro);
-      REQUIRE(m.ok());
-      CHECK(m->status == device_farm::RunStatus::kOk);
-      CHECK(m->output_sha256 == ReferenceHash(g, input, mode));
-      CHECK(m->arena_bytes == plan.memory.peak_sram_bytes);
+      const device_farm::Measurement m =
+          testing::RunOnBoardQemu(b->firmware.elf_path, *board);
+      CHECK(m.output_sha256 == ReferenceHash(g, input, mode));
+      CHECK(m.arena_bytes == plan.memory.peak_sram_bytes);
       // Views are block-scoped compound literals: the stack stays small
       // however many calls a schedule makes.
-      CHECK(m->stack_high_water_bytes < 2048);
+      CHECK(m.stack_high_water_bytes < 2048);
       fs::remove_all(bo.work_dir);
       ++runs;
     }
@@ -118,10 +87,7 @@ TEST_CASE("generated firmware matches the interpreter on QEMU M7 and M4",
 
 TEST_CASE("mcutune codegen + exec: the firmware output hash is the "
           "interpreter's", "[emitter][qemu][cli]") {
-  if (!ToolsPresent()) {
-    WARN("arm-none-eabi-gcc or qemu-system-arm missing: skipped");
-    return;
-  }
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   const graph::Graph& g = testing::ZooGraph("mcunet-vww0");
   const fs::path dir = ::mcutune::testing::MakeTempDir("mcutune_codegen_cli");
   // An explicit input file (seed 9), double rounding, a stream-2D candidate.

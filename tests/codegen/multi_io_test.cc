@@ -27,6 +27,7 @@
 #include "graph/interpreter.h"
 #include "graph/tflite_writer.h"
 #include "tests/codegen/emitter_testing.h"
+#include "tests/codegen/qemu_testing.h"
 #include "tests/graph/probe_graphs.h"
 #include "tests/testing/cli_runner.h"
 #include "tuner/space/board.h"
@@ -84,21 +85,10 @@ std::vector<std::vector<int8_t>> SeededInputs(const graph::Graph& g,
   return in;
 }
 
-// SHA-256 (OpenSSL) of the interpreter's outputs, concatenated in order.
 std::string ReferenceHash(const graph::Graph& g,
                           const std::vector<std::vector<int8_t>>& inputs,
                           graph::RequantMode mode) {
-  graph::InterpreterOptions o;
-  o.requant = mode;
-  absl::StatusOr<std::vector<std::vector<int8_t>>> out =
-      graph::RunInference(g, inputs, o);
-  REQUIRE(out.ok());
-  REQUIRE(out->size() == g.outputs.size());
-  std::string all;
-  for (const std::vector<int8_t>& t : *out) {
-    all.append(reinterpret_cast<const char*>(t.data()), t.size());
-  }
-  return device_farm::Sha256Hex(all.data(), all.size());
+  return testing::ReferenceOutputsHash(g, inputs, mode);
 }
 
 std::vector<int8_t> Concat(const std::vector<std::vector<int8_t>>& parts) {
@@ -298,18 +288,13 @@ TEST_CASE("two-input two-output firmware on QEMU M7 reports the "
     REQUIRE(b.ok());
     INFO(b->stage << " " << b->error << "\n" << b->firmware.log.substr(0, 3000));
     REQUIRE(b->ok);
-    device_farm::QemuRunOptions ro;
-    ro.machine = board->qemu_machine;
-    ro.timeout = absl::Seconds(30);
-    absl::StatusOr<device_farm::Measurement> m =
-        device_farm::RunOnQemu(b->firmware.elf_path, ro);
-    REQUIRE(m.ok());
-    INFO(m->raw_log);
-    CHECK(m->status == device_farm::RunStatus::kOk);
-    CHECK(m->output_sha256 ==
+    const device_farm::Measurement m = testing::RunOnBoardQemu(
+        b->firmware.elf_path, *board, absl::Seconds(30));
+    INFO(m.raw_log);
+    CHECK(m.output_sha256 ==
           ReferenceHash(g, SeededInputs(g, 1), graph::RequantMode::kSingleRounding));
-    CHECK(m->input_bytes == 288);
-    CHECK(m->output_bytes == 324);
+    CHECK(m.input_bytes == 288);
+    CHECK(m.output_bytes == 324);
     fs::remove_all(bo.work_dir);
   }
   // The CLI: a .tflite with two inputs, an embedded input file (seed 5 + i,

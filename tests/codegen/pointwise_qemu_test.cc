@@ -14,12 +14,10 @@
 
 #include "base/subprocess.h"
 #include "codegen/builder.h"
-#include "codegen/firmware/sha256.h"
 #include "codegen/host_verifier.h"
 #include "codegen/kernel_params.h"
-#include "device_farm/qemu_runner.h"
-#include "graph/interpreter.h"
 #include "tests/codegen/emitter_testing.h"
+#include "tests/codegen/qemu_testing.h"
 #include "tests/graph/probe_graphs.h"
 #include "tests/testing/cli_runner.h"
 #include "tuner/space/board.h"
@@ -30,15 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace pg = ::mcutune::testing;
-
-std::string Hex(const std::vector<int8_t>& bytes) {
-  uint8_t d[32];
-  mcutune_sha256(bytes.data(), bytes.size(), d);
-  static const char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t b : d) s += std::string{kHex[b >> 4], kHex[b & 15]};
-  return s;
-}
 
 // input 7x7x12 -> 1x1 convs 12->16->20->8->64->48->36->24->28, PAD 1, 28->4
 // (stride 2: 5x5), 4->6, 6->5 (unpaired). in_c / 4 = 3, 4, 5, 2, 16, 12, 9,
@@ -137,11 +126,6 @@ TEST_CASE("pointwise convolutions match the interpreter on QEMU M7 / M4 / M33",
     }
     if (plan == nullptr) continue;  // no patch plan fits: layer-wise only
     patch_runs += r.patch;
-    graph::InterpreterOptions io;
-    io.requant = r.mode;
-    absl::StatusOr<std::vector<std::vector<int8_t>>> ref =
-        graph::RunInference(g, {input}, io);
-    REQUIRE(ref.ok());
     BuilderOptions bo;
     bo.requant = r.mode;
     bo.input = input;
@@ -153,15 +137,10 @@ TEST_CASE("pointwise convolutions match the interpreter on QEMU M7 / M4 / M33",
                  << b->error << "\n"
                  << b->firmware.log.substr(0, 3000));
     REQUIRE(b->ok);
-    device_farm::QemuRunOptions ro;
-    ro.machine = board->qemu_machine;
-    ro.timeout = absl::Seconds(120);
-    absl::StatusOr<device_farm::Measurement> m =
-        device_farm::RunOnQemu(b->firmware.elf_path, ro);
-    REQUIRE(m.ok());
-    CHECK(m->status == device_farm::RunStatus::kOk);
-    CHECK(m->output_sha256 == Hex((*ref)[0]));
-    CHECK(m->arena_bytes == plan->memory.peak_sram_bytes);
+    const device_farm::Measurement m =
+        testing::RunOnBoardQemu(b->firmware.elf_path, *board);
+    CHECK(m.output_sha256 == testing::ReferenceOutputsHash(g, {input}, r.mode));
+    CHECK(m.arena_bytes == plan->memory.peak_sram_bytes);
     fs::remove_all(bo.work_dir);
   }
   CHECK(patch_runs >= 1);

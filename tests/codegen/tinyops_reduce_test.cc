@@ -17,10 +17,8 @@
 #include "codegen/builder.h"
 #include "codegen/emitter.h"
 #include "codegen/host_verifier.h"
-#include "device_farm/board.h"
-#include "device_farm/qemu_runner.h"
-#include "graph/interpreter.h"
 #include "tests/codegen/emitter_testing.h"
+#include "tests/codegen/qemu_testing.h"
 #include "tests/graph/probe_graphs.h"
 #include "tests/testing/cli_runner.h"
 #include "tests/testing/qemu_tools.h"
@@ -99,19 +97,6 @@ int PartialCalls(const EmittedModel& m, const std::string& fn) {
   return n;
 }
 
-std::string ReferenceHash(const graph::Graph& g, graph::RequantMode mode) {
-  graph::InterpreterOptions o;
-  o.requant = mode;
-  absl::StatusOr<std::vector<std::vector<int8_t>>> out =
-      graph::RunInference(g, GoldenInputs(g, 1), o);
-  REQUIRE(out.ok());
-  std::string all;
-  for (const std::vector<int8_t>& t : *out) {
-    all.append(reinterpret_cast<const char*>(t.data()), t.size());
-  }
-  return device_farm::Sha256Hex(all.data(), all.size());
-}
-
 const std::vector<int64_t> kBudgets = {12 * 1024, 24 * 1024, 48 * 1024};
 
 TEST_CASE("tinyops reductions over H fold DMA blocks and are bit-exact on "
@@ -162,14 +147,9 @@ TEST_CASE("tinyops reductions over H are bit-exact on QEMU (M7, M33)",
     INFO(board_id << " " << b->stage << " " << b->error << "\n"
                   << b->firmware.log.substr(0, 3000));
     REQUIRE(b->ok);
-    device_farm::QemuRunOptions ro;
-    ro.machine = board->qemu_machine;
-    ro.timeout = absl::Seconds(120);
-    absl::StatusOr<device_farm::Measurement> run =
-        device_farm::RunOnQemu(b->firmware.elf_path, ro);
-    REQUIRE(run.ok());
-    CHECK(run->status == device_farm::RunStatus::kOk);
-    CHECK(run->output_sha256 == ReferenceHash(g, mode));
+    CHECK(testing::RunOnBoardQemu(b->firmware.elf_path, *board)
+              .output_sha256 ==
+          testing::ReferenceOutputsHash(g, GoldenInputs(g, 1), mode));
     fs::remove_all(bo.work_dir);
   }
 }
