@@ -19,18 +19,13 @@
 #include "base/sqlite.h"
 #include "base/subprocess.h"
 #include "tests/device_farm/farm_artifacts.h"
+#include "tests/testing/qemu_tools.h"
 
 namespace mcutune {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-#define REQUIRE_QEMU_TOOLS()                                          \
-  if (!testing::HaveArmToolchain() || !testing::HaveQemu()) {         \
-    WARN("arm-none-eabi-gcc or qemu-system-arm not installed: skip"); \
-    return;                                                           \
-  }
 
 base::SubprocessResult Cli(std::vector<std::string> args,
                            absl::Duration timeout = absl::Seconds(120)) {
@@ -151,7 +146,7 @@ TEST_CASE("farm commands answer bad input with exit 2", "[device_farm][cli]") {
 
 TEST_CASE("farm run measures repeats with their spread and judges the output",
           "[qemu][device_farm][cli]") {
-  REQUIRE_QEMU_TOOLS();
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   absl::StatusOr<device_farm::Artifact> a = testing::StandInArtifact(
       "qemu-f746", "farm-p2", {{"MCUTUNE_STAND_IN_PASSES", "2"}});
   REQUIRE(a.ok());
@@ -260,7 +255,7 @@ std::vector<pid_t> FindProcesses(const std::vector<std::string>& needles) {
 TEST_CASE(
     "the scheduler process killed mid-queue and restarted completes the queue",
     "[qemu][device_farm][cli]") {
-  REQUIRE_QEMU_TOOLS();
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   // Four artifacts of 0.2-0.5 s per repeat (600 inferences of 16-40 passes,
   // 0.28-0.7G instructions); eight runs of two repeats.
   std::vector<std::string> dirs;
@@ -364,7 +359,7 @@ TEST_CASE(
 TEST_CASE(
     "farm run stops gracefully on SIGINT and resumes with the same command",
     "[qemu][device_farm][cli]") {
-  REQUIRE_QEMU_TOOLS();
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   // ~1-2 s per repeat (2000 inferences of 64 passes).
   absl::StatusOr<device_farm::Artifact> a = testing::StandInArtifact(
       "qemu-f746", "farm-int-p64", {{"MCUTUNE_STAND_IN_PASSES", "64"}});

@@ -22,17 +22,12 @@
 #include "device_farm/qemu_board.h"
 #include "device_farm/scheduler.h"
 #include "tests/device_farm/farm_artifacts.h"
+#include "tests/testing/qemu_tools.h"
 
 namespace mcutune::device_farm {
 namespace {
 
 namespace fs = std::filesystem;
-
-#define REQUIRE_QEMU_TOOLS()                                          \
-  if (!testing::HaveArmToolchain() || !testing::HaveQemu()) {         \
-    WARN("arm-none-eabi-gcc or qemu-system-arm not installed: skip"); \
-    return;                                                           \
-  }
 
 constexpr char kKind[] = "qemu-f746";
 
@@ -120,7 +115,7 @@ TEST_CASE(
     "two virtual boards run a queue of 20 in parallel and every result is "
     "stored",
     "[qemu][device_farm][farm]") {
-  REQUIRE_QEMU_TOOLS();
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   std::vector<Artifact> artifacts;
   for (int passes = 1; passes <= 4; ++passes) {
     absl::StatusOr<Artifact> a = testing::StandInArtifact(
@@ -197,7 +192,7 @@ TEST_CASE(
 
 TEST_CASE("a hanging firmware times out everywhere and quarantines no board",
           "[qemu][device_farm][farm]") {
-  REQUIRE_QEMU_TOOLS();
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   absl::StatusOr<Artifact> hang = testing::HangArtifact(kKind);
   REQUIRE(hang.ok());
   absl::StatusOr<Artifact> healthy = testing::StandInArtifact(
@@ -242,7 +237,7 @@ TEST_CASE("a hanging firmware times out everywhere and quarantines no board",
 TEST_CASE(
     "a HardFault fails at once with its registers and garbage is bad_output",
     "[qemu][device_farm][farm]") {
-  REQUIRE_QEMU_TOOLS();
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   absl::StatusOr<Artifact> fault = testing::FaultArtifact(kKind);
   REQUIRE(fault.ok());
   absl::StatusOr<Artifact> garbage = testing::GarbageArtifact(kKind);
@@ -298,7 +293,7 @@ std::vector<pid_t> FindProcesses(const std::string& needle) {
 TEST_CASE(
     "a QEMU process killed mid-run is crashed, retried, and the retry succeeds",
     "[qemu][device_farm][farm]") {
-  REQUIRE_QEMU_TOOLS();
+  MCUTUNE_SKIP_WITHOUT_QEMU_TOOLS();
   // ~4.6G instructions (QEMU runs ~1G/s here): seconds of emulation, long
   // enough to be caught running.
   absl::StatusOr<Artifact> slow = testing::StandInArtifact(
