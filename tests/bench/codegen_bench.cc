@@ -8,12 +8,13 @@
 //    textbook loops replacing the conv / depthwise / FC kernels), with the
 //    ratios naive/DSP and portable/DSP measured in the same run.
 // 2. For each zoo network at the patch setting with the most recomputation
-//    (largest recomputed MACs among the (n_patch, split) where patch and
-//    both stream schedules fit qemu-f746), the
+//    (largest recomputed MACs among the (n_patch, split, in-place variant)
+//    where patch and both stream schedules fit qemu-f746), the
 //    instructions of patch-based vs stream-1D vs stream-2D at the same
 //    (n_patch, split_idx), and the speedups.
 // Every run's output hash is checked against the reference interpreter.
-// Usage: codegen_bench [--quick] (quick: 3 zoo networks, no MLPerf models).
+// Usage: codegen_bench [--quick] [--stream-only] (quick: 3 zoo networks, no
+// MLPerf models; stream-only: part 2 only).
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -133,7 +134,11 @@ void RunAll(std::vector<Job>& jobs) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  bool quick = false, stream_only = false;
+  for (int i = 1; i < argc; ++i) {
+    quick |= std::string(argv[i]) == "--quick";
+    stream_only |= std::string(argv[i]) == "--stream-only";
+  }
   if (!base::ProgramExists("arm-none-eabi-gcc") || !base::ProgramExists("qemu-system-arm")) {
     std::printf("codegen_bench: arm-none-eabi-gcc / qemu-system-arm missing\n");
     return 0;
@@ -162,6 +167,7 @@ int main(int argc, char** argv) {
   // Part 1: layer-wise instructions per MAC.
   std::vector<Job> jobs;
   std::map<std::string, std::vector<space::Plan>> spaces;
+  std::vector<std::string> unfit;  // no layer-wise candidate fits
   for (const std::string board : {"qemu-f746", "qemu-f469"}) {
     for (const std::string& m : models) {
       space::Constraints c;
@@ -169,43 +175,53 @@ int main(int argc, char** argv) {
           space::Enumerate(graphs[m], *space::FindBoard(board), c);
       if (!s.ok()) continue;
       if (board == "qemu-f746") spaces[m] = s->plans;
+      if (stream_only) continue;
+      // Out-of-place depthwise (every kernel on its DSP path) when it fits,
+      // else the in-place variant; model order.
+      const space::Plan* pick = nullptr;
       for (const space::Plan& p : s->plans) {
-        if (p.candidate.strategy != space::Strategy::kLayerwise) continue;
-        for (const char* v : {"dsp", "portable", "naive"}) {
-          jobs.push_back({m, board, v, &graphs[m], p, -1, ""});
+        const space::Candidate& c = p.candidate;
+        if (c.strategy != space::Strategy::kLayerwise || !p.metrics.fits ||
+            c.order.source != space::OrderSource::kModel) {
+          continue;
         }
-        break;  // the first layer-wise candidate (model order, in place)
+        if (!pick || (!c.inplace_depthwise && pick->candidate.inplace_depthwise)) pick = &p;
+      }
+      if (!pick) {
+        unfit.push_back(m + " on " + board);
+        continue;
+      }
+      for (const char* v : {"dsp", "portable", "naive"}) {
+        jobs.push_back({m, board, v, &graphs[m], *pick, -1, ""});
       }
     }
   }
   // Part 2: patch vs stream at the heaviest recomputation.
   std::vector<Job> patch_jobs;
   for (const std::string& m : zoo) {
-    // Settings where patch, stream-1D and stream-2D all fit the board.
-    std::map<std::pair<int, int>, int> fitting;
+    // Settings where patch, stream-1D and stream-2D all fit the board, with
+    // the same variant (n_patch, split, in-place flags, order): the id
+    // without its strategy prefix ("n7-s30-noip").
+    std::map<std::string, std::map<space::Strategy, const space::Plan*>> fitting;
     for (const space::Plan& p : spaces[m]) {
       const auto s = p.candidate.strategy;
       if (p.metrics.fits && (s == space::Strategy::kPatch || s == space::Strategy::kStream1D ||
                              s == space::Strategy::kStream2D)) {
-        ++fitting[{p.candidate.n_patch, p.candidate.split_idx}];
+        const std::string id = p.candidate.Id();
+        fitting[id.substr(id.find('-') + 1)][s] = &p;
       }
     }
-    const space::Plan* worst = nullptr;
-    for (const space::Plan& p : spaces[m]) {
-      if (p.candidate.strategy == space::Strategy::kPatch &&
-          fitting[{p.candidate.n_patch, p.candidate.split_idx}] == 3 &&
-          (!worst || p.metrics.macs_recomputed > worst->metrics.macs_recomputed)) {
-        worst = &p;
+    const std::map<space::Strategy, const space::Plan*>* worst = nullptr;
+    for (const auto& [variant, plans] : fitting) {
+      if (plans.size() == 3 &&
+          (!worst || plans.at(space::Strategy::kPatch)->metrics.macs_recomputed >
+                         worst->at(space::Strategy::kPatch)->metrics.macs_recomputed)) {
+        worst = &plans;
       }
     }
     if (!worst) continue;
-    for (const space::Plan& p : spaces[m]) {
-      const auto& c = p.candidate;
-      if (c.n_patch == worst->candidate.n_patch && c.split_idx == worst->candidate.split_idx &&
-          (c.strategy == space::Strategy::kPatch || c.strategy == space::Strategy::kStream1D ||
-           c.strategy == space::Strategy::kStream2D)) {
-        patch_jobs.push_back({m, "qemu-f746", space::StrategyName(c.strategy), &graphs[m], p, -1, ""});
-      }
+    for (const auto& [strategy, p] : *worst) {
+      patch_jobs.push_back({m, "qemu-f746", space::StrategyName(strategy), &graphs[m], *p, -1, ""});
     }
   }
   std::fprintf(stderr, "codegen_bench: %zu layer-wise + %zu patch builds\n", jobs.size(),
@@ -214,8 +230,8 @@ int main(int argc, char** argv) {
   RunAll(patch_jobs);
 
   std::printf("\n== layer-wise instructions per MAC (QEMU -icount; DSP = ACLE SIMD path) ==\n");
-  std::printf("%-24s %-9s %12s %9s %9s %9s %9s %9s\n", "model", "board", "MACs", "dsp",
-              "portable", "naive", "port/dsp", "naive/dsp");
+  std::printf("%-24s %-9s %-15s %12s %9s %9s %9s %9s %9s\n", "model", "board", "candidate",
+              "MACs", "dsp", "portable", "naive", "port/dsp", "naive/dsp");
   std::map<std::string, std::vector<double>> ratios;
   for (size_t i = 0; i + 2 < jobs.size(); i += 3) {
     const Job& d = jobs[i];
@@ -223,8 +239,8 @@ int main(int argc, char** argv) {
     const Job& n = jobs[i + 2];
     const double macs = static_cast<double>(d.plan.metrics.macs_total);
     auto ipm = [&](const Job& j) { return j.instructions > 0 ? j.instructions / macs : NAN; };
-    std::printf("%-24s %-9s %12.0f %9.3f %9.3f %9.3f %9.2f %9.2f %s%s%s\n", d.model.c_str(),
-                d.board.c_str(), macs, ipm(d), ipm(p), ipm(n), ipm(p) / ipm(d), ipm(n) / ipm(d),
+    std::printf("%-24s %-9s %-15s %12.0f %9.3f %9.3f %9.3f %9.2f %9.2f %s%s%s\n",
+                d.model.c_str(), d.board.c_str(), d.plan.candidate.Id().c_str(), macs, ipm(d), ipm(p), ipm(n), ipm(p) / ipm(d), ipm(n) / ipm(d),
                 d.note.c_str(), p.note.c_str(), n.note.c_str());
     if (d.instructions > 0 && p.instructions > 0 && n.instructions > 0) {
       ratios[d.board + " port/dsp"].push_back(p.instructions / d.instructions);
@@ -237,8 +253,11 @@ int main(int argc, char** argv) {
     std::printf("geomean %-22s %.2fx over %zu models\n", k.c_str(), std::exp(lg / v.size()),
                 v.size());
   }
+  for (const std::string& u : unfit) {
+    std::printf("%s: no layer-wise candidate fits (planner), not built\n", u.c_str());
+  }
   std::printf("\n== patch vs stream at the heaviest recomputation (qemu-f746, DSP) ==\n");
-  std::printf("%-16s %-10s %14s %14s %14s %8s %8s\n", "model", "(n,split)", "patch", "stream1d",
+  std::printf("%-16s %-22s %14s %14s %14s %8s %8s\n", "model", "patch candidate", "patch", "stream1d",
               "stream2d", "1d x", "2d x");
   std::vector<double> s1, s2;
   for (size_t i = 0; i < patch_jobs.size();) {
@@ -250,9 +269,8 @@ int main(int argc, char** argv) {
     if (!by.count("patch") || !by.count("stream1d") || !by.count("stream2d")) continue;
     const double p = by["patch"]->instructions, a = by["stream1d"]->instructions,
                  b = by["stream2d"]->instructions;
-    std::printf("%-16s (%d,%d)%*s %14.0f %14.0f %14.0f %8.2f %8.2f %s%s%s\n", m.c_str(),
-                by["patch"]->plan.candidate.n_patch, by["patch"]->plan.candidate.split_idx, 2, "",
-                p, a, b, p / a, p / b, by["patch"]->note.c_str(), by["stream1d"]->note.c_str(),
+    std::printf("%-16s %-22s %14.0f %14.0f %14.0f %8.2f %8.2f %s%s%s\n", m.c_str(),
+                by["patch"]->plan.candidate.Id().c_str(), p, a, b, p / a, p / b, by["patch"]->note.c_str(), by["stream1d"]->note.c_str(),
                 by["stream2d"]->note.c_str());
     if (p > 0 && a > 0 && b > 0) {
       s1.push_back(p / a);
