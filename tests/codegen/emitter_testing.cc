@@ -125,4 +125,23 @@ std::string Strategies(const std::vector<space::Plan>& plans) {
   return s;
 }
 
+void CheckBitExactBothModes(
+    const graph::Graph& graph, const std::vector<space::Plan>& plans,
+    const std::vector<std::vector<std::vector<int8_t>>>& inputs,
+    const std::string& what) {
+  for (graph::RequantMode mode : {graph::RequantMode::kSingleRounding,
+                                  graph::RequantMode::kDoubleRounding}) {
+    HostVerifyOptions o;
+    o.requant = mode;
+    absl::StatusOr<HostVerifyResult> r = VerifyOnHost(graph, plans, inputs, o);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    INFO(what << (mode == graph::RequantMode::kSingleRounding ? " (single)"
+                                                              : " (double)")
+              << "\n"
+              << Failures(*r));
+    CHECK(r->all_ok());
+  }
+}
+
 }  // namespace mcutune::codegen::testing

@@ -35,6 +35,14 @@ std::vector<space::Plan> SamplePlans(const std::vector<space::Plan>& plans,
 // Candidate ids and statuses of the failed verdicts, one per line.
 std::string Failures(const HostVerifyResult& result);
 
+// Verifies `plans` on the host against the reference interpreter in both
+// requantization modes on `inputs` (each: one tensor per graph input);
+// CHECKs every verdict, `what` labels the failures.
+void CheckBitExactBothModes(const graph::Graph& graph,
+                            const std::vector<space::Plan>& plans,
+                            const std::vector<std::vector<std::vector<int8_t>>>& inputs,
+                            const std::string& what);
+
 // Strategy names covered by `plans` ("layerwise,patch,...").
 std::string Strategies(const std::vector<space::Plan>& plans);
 

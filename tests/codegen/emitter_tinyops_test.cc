@@ -26,16 +26,9 @@ TEST_CASE("tinyops code is bit-exact on the host", "[emitter]") {
       const graph::Graph& g = testing::ZooGraph(name);
       const std::vector<space::Plan> plans = TinyOpsPlans(g, board);
       REQUIRE(!plans.empty());
-      for (graph::RequantMode mode : {graph::RequantMode::kSingleRounding,
-                                      graph::RequantMode::kDoubleRounding}) {
-        HostVerifyOptions o;
-        o.requant = mode;
-        absl::StatusOr<HostVerifyResult> r =
-            VerifyOnHost(g, plans, {GoldenInputs(g, 1)}, o);
-        REQUIRE(r.ok());
-        INFO(name << " on " << board << "\n" << testing::Failures(*r));
-        CHECK(r->all_ok());
-      }
+      testing::CheckBitExactBothModes(
+          g, plans, {GoldenInputs(g, 1)},
+          std::string(name) + " on " + board);
     }
   }
 }

@@ -174,16 +174,9 @@ TEST_CASE("two-input two-output graph: every planned strategy is bit-exact "
   const std::string strategies = testing::Strategies(plans);
   INFO("strategies: " << strategies);
   CHECK_THAT(strategies, Catch::Contains("layerwise"));
-  for (graph::RequantMode mode : {graph::RequantMode::kSingleRounding,
-                                  graph::RequantMode::kDoubleRounding}) {
-    HostVerifyOptions o;
-    o.requant = mode;
-    absl::StatusOr<HostVerifyResult> r =
-        VerifyOnHost(g, plans, {SeededInputs(g, 1), SeededInputs(g, 9)}, o);
-    REQUIRE(r.ok());
-    INFO(testing::Failures(*r));
-    CHECK(r->all_ok());
-  }
+  testing::CheckBitExactBothModes(g, plans,
+                                  {SeededInputs(g, 1), SeededInputs(g, 9)},
+                                  "two_in_two_out");
 }
 
 TEST_CASE("the host harness fills every input and hashes every output",

@@ -116,16 +116,9 @@ TEST_CASE("tinyops reductions over H fold DMA blocks and are bit-exact on "
     CHECK(PartialCalls(*m, "mcuk_mean_hw") >= want);
   }
   plans.push_back(TinyOpsPlan(g, "qemu-l552", kBudgets[0]));
-  for (graph::RequantMode mode : {graph::RequantMode::kSingleRounding,
-                                  graph::RequantMode::kDoubleRounding}) {
-    HostVerifyOptions o;
-    o.requant = mode;
-    absl::StatusOr<HostVerifyResult> r =
-        VerifyOnHost(g, plans, {GoldenInputs(g, 1), GoldenInputs(g, 7)}, o);
-    REQUIRE(r.ok());
-    INFO(testing::Failures(*r));
-    CHECK(r->all_ok());
-  }
+  testing::CheckBitExactBothModes(g, plans,
+                                  {GoldenInputs(g, 1), GoldenInputs(g, 7)},
+                                  "tinyops reductions");
 }
 
 TEST_CASE("tinyops reductions over H are bit-exact on QEMU (M7, M33)",
