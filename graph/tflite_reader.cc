@@ -319,8 +319,18 @@ absl::Status Importer::ReadTensors(const fb::SubGraph& sg) {
             absl::StrCat(label, " uses custom quantization"));
       }
       if (q->scale()) out.quant.scale.assign(q->scale()->begin(), q->scale()->end());
-      if (q->zero_point()) {
-        out.quant.zero_point.assign(q->zero_point()->begin(), q->zero_point()->end());
+      if (const auto* zp = q->zero_point()) {
+        // flatbuffers 2.0's verifier checks a vector's length word but not
+        // the alignment of 8-byte elements; every writer aligns them, so an
+        // unaligned one is a corrupt file (and reading it would be UB).
+        if (reinterpret_cast<uintptr_t>(zp->data()) % alignof(int64_t) != 0) {
+          return Invalid(absl::StrCat(
+              "malformed TFLite model: ", label,
+              " has its zero_point vector at a misaligned offset ",
+              reinterpret_cast<const uint8_t*>(zp->data()) - file_.data(),
+              " (int64 elements need 8-byte alignment)"));
+        }
+        out.quant.zero_point.assign(zp->begin(), zp->end());
       }
       out.quant.quantized_dimension = q->quantized_dimension();
       // Some converters (TFLM's person_detect) copy the filter's

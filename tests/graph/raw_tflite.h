@@ -23,7 +23,24 @@ struct RawTensor {
   std::vector<float> scale{0.5f};
   std::vector<int64_t> zero_point{0};
   int quantized_dimension = 0;
+  // Writes zero_point 4 bytes off its 8-byte alignment (a corrupt file that
+  // flatbuffers 2.0's verifier accepts).
+  bool misaligned_zero_point = false;
 };
+
+// A vector of int64 whose elements start 4 bytes past an 8-byte boundary.
+inline flatbuffers::Offset<flatbuffers::Vector<int64_t>> MisalignedInt64Vector(
+    flatbuffers::FlatBufferBuilder& b, const std::vector<int64_t>& v) {
+  b.PreAlign(8 * v.size(), 8);        // the data would end 8-aligned...
+  b.PushElement<uint32_t>(0xA5A5A5A5);  // ...so 4 bytes after it shift it
+  b.StartVector(2 * v.size(), 4);
+  for (size_t i = v.size(); i-- > 0;) {  // back to front, little-endian words
+    const uint64_t u = static_cast<uint64_t>(v[i]);
+    b.PushElement<uint32_t>(static_cast<uint32_t>(u >> 32));
+    b.PushElement<uint32_t>(static_cast<uint32_t>(u));
+  }
+  return flatbuffers::Offset<flatbuffers::Vector<int64_t>>(b.EndVector(v.size()));
+}
 
 struct RawOp {
   uint32_t opcode_index = 0;
@@ -65,7 +82,9 @@ inline std::vector<uint8_t> Serialize(const RawModel& m) {
     std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
     for (const RawTensor& t : m.tensors) {
       auto q = fb::CreateQuantizationParameters(
-          b, 0, 0, b.CreateVector(t.scale), b.CreateVector(t.zero_point),
+          b, 0, 0, b.CreateVector(t.scale),
+          t.misaligned_zero_point ? MisalignedInt64Vector(b, t.zero_point)
+                                  : b.CreateVector(t.zero_point),
           fb::QuantizationDetails::NONE, 0, t.quantized_dimension);
       tensors.push_back(fb::CreateTensor(b, b.CreateVector(t.shape), t.type,
                                          t.buffer, b.CreateString(t.name), q));

@@ -169,6 +169,10 @@ TEST_CASE("rejects inconsistent models with a precise message", "[reader]") {
     m.inputs = {12};
     want = "graph input refers to tensor 12";
   }
+  SECTION("zero points at a misaligned offset") {
+    m.tensors[1].misaligned_zero_point = true;
+    want = "tensor 1 'conv_w' has its zero_point vector at a misaligned offset";
+  }
   SECTION("buffer offset outside the file") {
     m.buffers[1].clear();
     m.offset_buffers.push_back({1, {1'000'000, 6}});
