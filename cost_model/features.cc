@@ -51,6 +51,8 @@ const std::vector<std::string>& Names() {
       "macs.dwk",
       "macs.dw_border",
       "macs.dw_inplace",
+      "macs.dw_inplace_border",
+      "macs.dw_inplace_generic",
       "macs.dw_multiplier",
       "macs.dw_scalar",
       "macs.fc",
@@ -94,7 +96,8 @@ const std::vector<std::string>& Names() {
 // Feature indices used while extracting (resolved once).
 struct Idx {
   int one, conv1x1, conv1x1_narrow, conv3, conv5, conv7, convk;
-  int dw[3][2], dwk, dw_border, dw_inplace, dw_mult, dw_scalar, fc;
+  int dw[3][2], dwk, dw_border, dw_inplace, dw_inplace_border,
+      dw_inplace_generic, dw_mult, dw_scalar, fc;
   int add, pool, mean, move;
   int out_1x1, out_k, out_dw, out_fc, px_1x1, px_k, px_dw;
   int conv_all, conv_generic, dw3, dw_large, dot_tail;
@@ -124,6 +127,8 @@ const Idx& I() {
     i.dwk = f("macs.dwk");
     i.dw_border = f("macs.dw_border");
     i.dw_inplace = f("macs.dw_inplace");
+    i.dw_inplace_border = f("macs.dw_inplace_border");
+    i.dw_inplace_generic = f("macs.dw_inplace_generic");
     i.dw_mult = f("macs.dw_multiplier");
     i.dw_scalar = f("macs.dw_scalar");
     i.fc = f("macs.fc");
@@ -467,8 +472,22 @@ struct FeatureExtractor::Impl {
             if (a.alias_of == rd || Overlap(a, b)) in_place = true;
           }
         }
+        // Both kernels run outputs whose window crosses the image border
+        // through a checked tap loop, the others through a faster one.
+        const int64_t inner = InteriorCount(r.y0, r.y1, op.sh, op.pad_top,
+                                            (op.kh - 1) * op.dh, op.in_h) *
+                              InteriorCount(r.x0, r.x1, op.sw, op.pad_left,
+                                            (op.kw - 1) * op.dw, op.in_w);
+        const double border_macs =
+            static_cast<double>(pixels - inner) * op.out_c * op.kh * op.kw;
         if (in_place) {
           v[x.dw_inplace] += macs;
+          v[x.dw_inplace_border] += border_macs;
+          // Interior outputs of windows other than 3x3 (dilation 1) take
+          // the kernel's general loop instead of the unrolled one.
+          if (op.kh != 3 || op.kw != 3 || op.dh != 1 || op.dw != 1) {
+            v[x.dw_inplace_generic] += macs - border_macs;
+          }
           const int rows =
               std::min<int64_t>(op.in_h, int64_t{r.y1 - r.y0 - 1} * op.sh +
                                              (op.kh - 1) * op.dh + 1);
@@ -480,12 +499,7 @@ struct FeatureExtractor::Impl {
           v[x.window_bytes] += static_cast<double>(rows) * cols * op.out_c;
         } else {
           v[op.mac_feature] += macs;
-          const int64_t inner = InteriorCount(r.y0, r.y1, op.sh, op.pad_top,
-                                              (op.kh - 1) * op.dh, op.in_h) *
-                                InteriorCount(r.x0, r.x1, op.sw, op.pad_left,
-                                              (op.kw - 1) * op.dw, op.in_w);
-          v[x.dw_border] +=
-              static_cast<double>(pixels - inner) * op.out_c * op.kh * op.kw;
+          v[x.dw_border] += border_macs;
         }
         break;
       }

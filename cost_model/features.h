@@ -30,10 +30,17 @@
 //   macs.dw_border       MACs          out-of-place depthwise MACs of output
 //                                      pixels whose window crosses the image
 //                                      border (general, checked tap loop)
-//   macs.dw_inplace      MACs          in-place depthwise (scalar,
-//                                      channel-by-channel kernel)
+//   macs.dw_inplace      MACs          in-place depthwise (channel-by-
+//                                      channel kernel; interior outputs run
+//                                      unchecked, 3x3 unrolled)
+//   macs.dw_inplace_border MACs        ...those of output pixels whose
+//                                      window crosses the image border
+//                                      (its checked tap loop)
+//   macs.dw_inplace_generic MACs       ...interior ones of windows other
+//                                      than 3x3 with dilation 1 (the
+//                                      general loop, not the unrolled one)
 //   macs.dw_scalar       MACs          dw_inplace + dw_multiplier (both run
-//                                      a scalar tap loop with border checks)
+//                                      a one-channel scalar tap loop)
 //   macs.fc              MACs          FULLY_CONNECTED
 //   elems.add            elements      ADD outputs
 //   elems.pool           elem x window AVERAGE/MAX_POOL_2D
@@ -100,7 +107,7 @@
 
 namespace mcutune::cost_model {
 
-inline constexpr int kFeatureSetVersion = 5;
+inline constexpr int kFeatureSetVersion = 7;
 
 // Every feature name, in the order of FeatureVector::values.
 const std::vector<std::string>& FeatureNames();

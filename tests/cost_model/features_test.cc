@@ -13,6 +13,7 @@
 #include <string>
 
 #include "codegen/emitter.h"
+#include "graph/zoo/architecture.h"
 #include "graph/zoo/synthesizer.h"
 #include "graph/zoo/zoo.h"
 #include "tuner/space/board.h"
@@ -127,9 +128,44 @@ TEST_CASE("in-place depthwise steps are their own class") {
   CHECK(f->Get("macs.dw_inplace") == 288000);
   CHECK(f->Get("macs.dw3_s1") == 0);
   CHECK(f->Get("macs.dw_border") == 0);
+  // The in-place kernel's checked loop runs the same 56 border pixels of
+  // each layer (see the hand-worked split above); 3x3 interiors unrolled.
+  CHECK(f->Get("macs.dw_inplace_border") == 4 * 56 * 64 * 9);
+  CHECK(f->Get("macs.dw_inplace_generic") == 0);
   // Window copied per layer: the 25x5x64 input (stride 1 reads every row).
   CHECK(f->Get("inplace.window_bytes") == 4 * 8000);
   CHECK(MacClasses(*f) == 2656768);
+}
+
+TEST_CASE("in-place 5x5 interiors are priced on the general loop") {
+  // dw 5x5 SAME stride 1 on 9x9x8: 81 * 8 * 25 = 16200 MACs; windows inside
+  // the image for outputs 2..6 in each dimension: 25 interior pixels
+  // (5000 MACs on the general loop), 56 border pixels (11200 MACs).
+  auto arch = graph::zoo::ParseArchitecture(R"({
+    "name": "dw5-probe", "input": [9, 9, 8], "layers": ["ds_k5_s1_c8"]})");
+  REQUIRE(arch.ok());
+  auto g = graph::zoo::Synthesize(*arch, 1);
+  REQUIRE(g.ok());
+  auto board = space::FindBoard("qemu-f746");
+  REQUIRE(board.ok());
+  auto space = space::Enumerate(*g, *board);
+  REQUIRE(space.ok());
+  for (const char* id : {"layerwise", "layerwise-noip"}) {
+    INFO(id);
+    const space::Plan* plan = nullptr;
+    for (const space::Plan& p : space->plans) {
+      if (p.candidate.Id() == id) plan = &p;
+    }
+    REQUIRE(plan != nullptr);
+    auto f = ExtractFeatures(*plan, *g, *board);
+    REQUIRE(f.ok());
+    const bool inplace = std::string(id) == "layerwise";
+    CHECK(f->Get("macs.dw_inplace") == (inplace ? 16200 : 0));
+    CHECK(f->Get("macs.dw_inplace_border") == (inplace ? 11200 : 0));
+    CHECK(f->Get("macs.dw_inplace_generic") == (inplace ? 5000 : 0));
+    CHECK(f->Get("macs.dw5_s1") == (inplace ? 0 : 16200));
+    CHECK(f->Get("macs.dw_border") == (inplace ? 0 : 11200));
+  }
 }
 
 TEST_CASE("patch schedules recompute, stream-2D schedules copy instead") {
