@@ -12,9 +12,13 @@
 //    where patch and both stream schedules fit qemu-f746), the
 //    instructions of patch-based vs stream-1D vs stream-2D at the same
 //    (n_patch, split_idx), and the speedups.
+// 3. In-place vs out-of-place depthwise, layer-wise on qemu-f746 (DSP), for
+//    the zoo networks where both variants fit: what the in-place memory
+//    saving costs in instructions.
 // Every run's output hash is checked against the reference interpreter.
-// Usage: codegen_bench [--quick] [--stream-only] (quick: 3 zoo networks, no
-// MLPerf models; stream-only: part 2 only).
+// Usage: codegen_bench [--quick] [--stream-only | --inplace-only] (quick: 3
+// zoo networks, no MLPerf models; stream-only: part 2 only; inplace-only:
+// part 3 only).
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -134,11 +138,14 @@ void RunAll(std::vector<Job>& jobs) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false, stream_only = false;
+  bool quick = false, stream_only = false, inplace_only = false;
   for (int i = 1; i < argc; ++i) {
     quick |= std::string(argv[i]) == "--quick";
     stream_only |= std::string(argv[i]) == "--stream-only";
+    inplace_only |= std::string(argv[i]) == "--inplace-only";
   }
+  const bool part1 = !stream_only && !inplace_only, part2 = !inplace_only,
+             part3 = !stream_only;
   if (!base::ProgramExists("arm-none-eabi-gcc") || !base::ProgramExists("qemu-system-arm")) {
     std::printf("codegen_bench: arm-none-eabi-gcc / qemu-system-arm missing\n");
     return 0;
@@ -175,7 +182,7 @@ int main(int argc, char** argv) {
           space::Enumerate(graphs[m], *space::FindBoard(board), c);
       if (!s.ok()) continue;
       if (board == "qemu-f746") spaces[m] = s->plans;
-      if (stream_only) continue;
+      if (!part1) continue;
       // Out-of-place depthwise (every kernel on its DSP path) when it fits,
       // else the in-place variant; model order.
       const space::Plan* pick = nullptr;
@@ -198,7 +205,7 @@ int main(int argc, char** argv) {
   }
   // Part 2: patch vs stream at the heaviest recomputation.
   std::vector<Job> patch_jobs;
-  for (const std::string& m : zoo) {
+  for (const std::string& m : part2 ? zoo : std::vector<std::string>{}) {
     // Settings where patch, stream-1D and stream-2D all fit the board, with
     // the same variant (n_patch, split, in-place flags, order): the id
     // without its strategy prefix ("n7-s30-noip").
@@ -224,10 +231,27 @@ int main(int argc, char** argv) {
       patch_jobs.push_back({m, "qemu-f746", space::StrategyName(strategy), &graphs[m], *p, -1, ""});
     }
   }
-  std::fprintf(stderr, "codegen_bench: %zu layer-wise + %zu patch builds\n", jobs.size(),
-               patch_jobs.size());
+  // Part 3: layer-wise in place vs out of place, model order, both fitting.
+  std::vector<Job> ip_jobs;
+  for (const std::string& m : part3 ? zoo : std::vector<std::string>{}) {
+    const space::Plan* by[2] = {nullptr, nullptr};  // [inplace]
+    for (const space::Plan& p : spaces[m]) {
+      const space::Candidate& c = p.candidate;
+      if (c.strategy == space::Strategy::kLayerwise && p.metrics.fits &&
+          c.order.source == space::OrderSource::kModel) {
+        by[c.inplace_depthwise ? 1 : 0] = &p;
+      }
+    }
+    if (!by[0] || !by[1]) continue;
+    for (int ip : {1, 0}) {
+      ip_jobs.push_back({m, "qemu-f746", ip ? "inplace" : "noip", &graphs[m], *by[ip], -1, ""});
+    }
+  }
+  std::fprintf(stderr, "codegen_bench: %zu layer-wise + %zu patch + %zu in-place builds\n",
+               jobs.size(), patch_jobs.size(), ip_jobs.size());
   RunAll(jobs);
   RunAll(patch_jobs);
+  RunAll(ip_jobs);
 
   std::printf("\n== layer-wise instructions per MAC (QEMU -icount; DSP = ACLE SIMD path) ==\n");
   std::printf("%-24s %-9s %-15s %12s %9s %9s %9s %9s %9s\n", "model", "board", "candidate",
@@ -284,5 +308,23 @@ int main(int argc, char** argv) {
   };
   std::printf("geomean speedup over patch: stream-1D %.2fx, stream-2D %.2fx (%zu networks;\n"
               "published: 3.4x and 7.3x on Cortex-M7)\n", geo(s1), geo(s2), s1.size());
+
+  std::printf("\n== in-place vs out-of-place depthwise, layer-wise (qemu-f746, DSP) ==\n");
+  std::printf("%-16s %12s %11s %11s %9s %11s %11s\n", "model", "MACs", "inplace", "noip",
+              "ip/noip", "SRAM ip", "SRAM noip");
+  std::vector<double> ipr;
+  for (size_t i = 0; i + 1 < ip_jobs.size(); i += 2) {
+    const Job& a = ip_jobs[i];
+    const Job& b = ip_jobs[i + 1];
+    const double macs = static_cast<double>(a.plan.metrics.macs_total);
+    std::printf("%-16s %12.0f %11.3f %11.3f %9.2f %11lld %11lld %s%s\n", a.model.c_str(), macs,
+                a.instructions / macs, b.instructions / macs, a.instructions / b.instructions,
+                static_cast<long long>(a.plan.memory.peak_sram_bytes),
+                static_cast<long long>(b.plan.memory.peak_sram_bytes), a.note.c_str(),
+                b.note.c_str());
+    if (a.instructions > 0 && b.instructions > 0) ipr.push_back(a.instructions / b.instructions);
+  }
+  std::printf("geomean in-place / out-of-place instructions: %.2fx (%zu networks)\n", geo(ipr),
+              ipr.size());
   return 0;
 }
