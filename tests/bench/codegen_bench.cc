@@ -135,6 +135,85 @@ void RunAll(std::vector<Job>& jobs) {
   fs::remove_all(root);
 }
 
+double Geomean(const std::vector<double>& v) {
+  double lg = 0;
+  for (double x : v) lg += std::log(x);
+  return v.empty() ? NAN : std::exp(lg / v.size());
+}
+
+void PrintLayerwise(const std::vector<Job>& jobs, const std::vector<std::string>& unfit) {
+  std::printf("\n== layer-wise instructions per MAC (QEMU -icount; DSP = ACLE SIMD path) ==\n");
+  std::printf("%-24s %-9s %-15s %12s %9s %9s %9s %9s %9s\n", "model", "board", "candidate",
+              "MACs", "dsp", "portable", "naive", "port/dsp", "naive/dsp");
+  std::map<std::string, std::vector<double>> ratios;
+  for (size_t i = 0; i + 2 < jobs.size(); i += 3) {
+    const Job& d = jobs[i];
+    const Job& p = jobs[i + 1];
+    const Job& n = jobs[i + 2];
+    const double macs = static_cast<double>(d.plan.metrics.macs_total);
+    auto ipm = [&](const Job& j) { return j.instructions > 0 ? j.instructions / macs : NAN; };
+    std::printf("%-24s %-9s %-15s %12.0f %9.3f %9.3f %9.3f %9.2f %9.2f %s%s%s\n",
+                d.model.c_str(), d.board.c_str(), d.plan.candidate.Id().c_str(), macs, ipm(d), ipm(p), ipm(n), ipm(p) / ipm(d), ipm(n) / ipm(d),
+                d.note.c_str(), p.note.c_str(), n.note.c_str());
+    if (d.instructions > 0 && p.instructions > 0 && n.instructions > 0) {
+      ratios[d.board + " port/dsp"].push_back(p.instructions / d.instructions);
+      ratios[d.board + " naive/dsp"].push_back(n.instructions / d.instructions);
+    }
+  }
+  for (const auto& [k, v] : ratios) {
+    std::printf("geomean %-22s %.2fx over %zu models\n", k.c_str(), Geomean(v), v.size());
+  }
+  for (const std::string& u : unfit) {
+    std::printf("%s: no layer-wise candidate fits (planner), not built\n", u.c_str());
+  }
+}
+
+void PrintPatchVsStream(const std::vector<Job>& patch_jobs) {
+  std::printf("\n== patch vs stream at the heaviest recomputation (qemu-f746, DSP) ==\n");
+  std::printf("%-16s %-22s %14s %14s %14s %8s %8s\n", "model", "patch candidate", "patch", "stream1d",
+              "stream2d", "1d x", "2d x");
+  std::vector<double> s1, s2;
+  for (size_t i = 0; i < patch_jobs.size();) {
+    std::map<std::string, const Job*> by;
+    const std::string m = patch_jobs[i].model;
+    for (; i < patch_jobs.size() && patch_jobs[i].model == m; ++i) {
+      by[patch_jobs[i].variant] = &patch_jobs[i];
+    }
+    if (!by.count("patch") || !by.count("stream1d") || !by.count("stream2d")) continue;
+    const double p = by["patch"]->instructions, a = by["stream1d"]->instructions,
+                 b = by["stream2d"]->instructions;
+    std::printf("%-16s %-22s %14.0f %14.0f %14.0f %8.2f %8.2f %s%s%s\n", m.c_str(),
+                by["patch"]->plan.candidate.Id().c_str(), p, a, b, p / a, p / b, by["patch"]->note.c_str(), by["stream1d"]->note.c_str(),
+                by["stream2d"]->note.c_str());
+    if (p > 0 && a > 0 && b > 0) {
+      s1.push_back(p / a);
+      s2.push_back(p / b);
+    }
+  }
+  std::printf("geomean speedup over patch: stream-1D %.2fx, stream-2D %.2fx (%zu networks;\n"
+              "published: 3.4x and 7.3x on Cortex-M7)\n", Geomean(s1), Geomean(s2), s1.size());
+}
+
+void PrintInplace(const std::vector<Job>& ip_jobs) {
+  std::printf("\n== in-place vs out-of-place depthwise, layer-wise (qemu-f746, DSP) ==\n");
+  std::printf("%-16s %12s %11s %11s %9s %11s %11s\n", "model", "MACs", "inplace", "noip",
+              "ip/noip", "SRAM ip", "SRAM noip");
+  std::vector<double> ipr;
+  for (size_t i = 0; i + 1 < ip_jobs.size(); i += 2) {
+    const Job& a = ip_jobs[i];
+    const Job& b = ip_jobs[i + 1];
+    const double macs = static_cast<double>(a.plan.metrics.macs_total);
+    std::printf("%-16s %12.0f %11.3f %11.3f %9.2f %11lld %11lld %s%s\n", a.model.c_str(), macs,
+                a.instructions / macs, b.instructions / macs, a.instructions / b.instructions,
+                static_cast<long long>(a.plan.memory.peak_sram_bytes),
+                static_cast<long long>(b.plan.memory.peak_sram_bytes), a.note.c_str(),
+                b.note.c_str());
+    if (a.instructions > 0 && b.instructions > 0) ipr.push_back(a.instructions / b.instructions);
+  }
+  std::printf("geomean in-place / out-of-place instructions: %.2fx (%zu networks)\n", Geomean(ipr),
+              ipr.size());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -253,78 +332,8 @@ int main(int argc, char** argv) {
   RunAll(patch_jobs);
   RunAll(ip_jobs);
 
-  std::printf("\n== layer-wise instructions per MAC (QEMU -icount; DSP = ACLE SIMD path) ==\n");
-  std::printf("%-24s %-9s %-15s %12s %9s %9s %9s %9s %9s\n", "model", "board", "candidate",
-              "MACs", "dsp", "portable", "naive", "port/dsp", "naive/dsp");
-  std::map<std::string, std::vector<double>> ratios;
-  for (size_t i = 0; i + 2 < jobs.size(); i += 3) {
-    const Job& d = jobs[i];
-    const Job& p = jobs[i + 1];
-    const Job& n = jobs[i + 2];
-    const double macs = static_cast<double>(d.plan.metrics.macs_total);
-    auto ipm = [&](const Job& j) { return j.instructions > 0 ? j.instructions / macs : NAN; };
-    std::printf("%-24s %-9s %-15s %12.0f %9.3f %9.3f %9.3f %9.2f %9.2f %s%s%s\n",
-                d.model.c_str(), d.board.c_str(), d.plan.candidate.Id().c_str(), macs, ipm(d), ipm(p), ipm(n), ipm(p) / ipm(d), ipm(n) / ipm(d),
-                d.note.c_str(), p.note.c_str(), n.note.c_str());
-    if (d.instructions > 0 && p.instructions > 0 && n.instructions > 0) {
-      ratios[d.board + " port/dsp"].push_back(p.instructions / d.instructions);
-      ratios[d.board + " naive/dsp"].push_back(n.instructions / d.instructions);
-    }
-  }
-  for (const auto& [k, v] : ratios) {
-    double lg = 0;
-    for (double x : v) lg += std::log(x);
-    std::printf("geomean %-22s %.2fx over %zu models\n", k.c_str(), std::exp(lg / v.size()),
-                v.size());
-  }
-  for (const std::string& u : unfit) {
-    std::printf("%s: no layer-wise candidate fits (planner), not built\n", u.c_str());
-  }
-  std::printf("\n== patch vs stream at the heaviest recomputation (qemu-f746, DSP) ==\n");
-  std::printf("%-16s %-22s %14s %14s %14s %8s %8s\n", "model", "patch candidate", "patch", "stream1d",
-              "stream2d", "1d x", "2d x");
-  std::vector<double> s1, s2;
-  for (size_t i = 0; i < patch_jobs.size();) {
-    std::map<std::string, const Job*> by;
-    const std::string m = patch_jobs[i].model;
-    for (; i < patch_jobs.size() && patch_jobs[i].model == m; ++i) {
-      by[patch_jobs[i].variant] = &patch_jobs[i];
-    }
-    if (!by.count("patch") || !by.count("stream1d") || !by.count("stream2d")) continue;
-    const double p = by["patch"]->instructions, a = by["stream1d"]->instructions,
-                 b = by["stream2d"]->instructions;
-    std::printf("%-16s %-22s %14.0f %14.0f %14.0f %8.2f %8.2f %s%s%s\n", m.c_str(),
-                by["patch"]->plan.candidate.Id().c_str(), p, a, b, p / a, p / b, by["patch"]->note.c_str(), by["stream1d"]->note.c_str(),
-                by["stream2d"]->note.c_str());
-    if (p > 0 && a > 0 && b > 0) {
-      s1.push_back(p / a);
-      s2.push_back(p / b);
-    }
-  }
-  auto geo = [](const std::vector<double>& v) {
-    double lg = 0;
-    for (double x : v) lg += std::log(x);
-    return v.empty() ? NAN : std::exp(lg / v.size());
-  };
-  std::printf("geomean speedup over patch: stream-1D %.2fx, stream-2D %.2fx (%zu networks;\n"
-              "published: 3.4x and 7.3x on Cortex-M7)\n", geo(s1), geo(s2), s1.size());
-
-  std::printf("\n== in-place vs out-of-place depthwise, layer-wise (qemu-f746, DSP) ==\n");
-  std::printf("%-16s %12s %11s %11s %9s %11s %11s\n", "model", "MACs", "inplace", "noip",
-              "ip/noip", "SRAM ip", "SRAM noip");
-  std::vector<double> ipr;
-  for (size_t i = 0; i + 1 < ip_jobs.size(); i += 2) {
-    const Job& a = ip_jobs[i];
-    const Job& b = ip_jobs[i + 1];
-    const double macs = static_cast<double>(a.plan.metrics.macs_total);
-    std::printf("%-16s %12.0f %11.3f %11.3f %9.2f %11lld %11lld %s%s\n", a.model.c_str(), macs,
-                a.instructions / macs, b.instructions / macs, a.instructions / b.instructions,
-                static_cast<long long>(a.plan.memory.peak_sram_bytes),
-                static_cast<long long>(b.plan.memory.peak_sram_bytes), a.note.c_str(),
-                b.note.c_str());
-    if (a.instructions > 0 && b.instructions > 0) ipr.push_back(a.instructions / b.instructions);
-  }
-  std::printf("geomean in-place / out-of-place instructions: %.2fx (%zu networks)\n", geo(ipr),
-              ipr.size());
+  if (part1) PrintLayerwise(jobs, unfit);
+  if (part2) PrintPatchVsStream(patch_jobs);
+  if (part3) PrintInplace(ip_jobs);
   return 0;
 }
