@@ -218,7 +218,8 @@ const std::vector<std::string>& DefaultLinearFeatures() {
   // share the dot-product loop; separate conv classes could not be learned
   // for a held-out network whose k x k convolutions are unlike the stems of
   // the others), per-output requantisation costs, the depthwise 3x3 /
-  // larger / border / in-place loops (in-place border outputs apart), and the overheads. Left out: counts
+  // larger / border / in-place loops (the in-place kernel's border outputs
+  // and general-loop interiors apart), and the overheads. Left out: counts
   // too small to identify across networks (FC outputs, pooling, softmax),
   // which otherwise soak up residuals with absurd per-unit costs.
   // macs.conv_generic: the k x k loop's extra cost per MAC over the paired
