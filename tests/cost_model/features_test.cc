@@ -27,10 +27,9 @@ struct Fixture {
   space::BoardSpec board;
   space::SpaceResult space;
 
-  Fixture() {
-    auto entry = graph::zoo::FindInZoo("ds-cnn-kws");
-    REQUIRE(entry.ok());
-    auto g = graph::zoo::Synthesize(entry->arch, 1);
+  // A network and its qemu-f746 space (default: ds-cnn-kws of the zoo).
+  explicit Fixture(const graph::zoo::Architecture& arch) {
+    auto g = graph::zoo::Synthesize(arch, 1);
     REQUIRE(g.ok());
     graph = *std::move(g);
     auto b = space::FindBoard("qemu-f746");
@@ -59,7 +58,7 @@ struct Fixture {
 };
 
 const Fixture& Ds() {
-  static const Fixture f;
+  static const Fixture f(graph::zoo::FindInZoo("ds-cnn-kws")->arch);
   return f;
 }
 
@@ -144,20 +143,10 @@ TEST_CASE("in-place 5x5 interiors are priced on the general loop") {
   auto arch = graph::zoo::ParseArchitecture(R"({
     "name": "dw5-probe", "input": [9, 9, 8], "layers": ["ds_k5_s1_c8"]})");
   REQUIRE(arch.ok());
-  auto g = graph::zoo::Synthesize(*arch, 1);
-  REQUIRE(g.ok());
-  auto board = space::FindBoard("qemu-f746");
-  REQUIRE(board.ok());
-  auto space = space::Enumerate(*g, *board);
-  REQUIRE(space.ok());
+  const Fixture fx(*arch);
   for (const char* id : {"layerwise", "layerwise-noip"}) {
     INFO(id);
-    const space::Plan* plan = nullptr;
-    for (const space::Plan& p : space->plans) {
-      if (p.candidate.Id() == id) plan = &p;
-    }
-    REQUIRE(plan != nullptr);
-    auto f = ExtractFeatures(*plan, *g, *board);
+    auto f = ExtractFeatures(fx.Plan(id), fx.graph, fx.board);
     REQUIRE(f.ok());
     const bool inplace = std::string(id) == "layerwise";
     CHECK(f->Get("macs.dw_inplace") == (inplace ? 16200 : 0));
